@@ -1,0 +1,1 @@
+"""The Gridmate integration: local energy metering and EV charge control."""

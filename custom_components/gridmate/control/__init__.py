@@ -1,0 +1,1 @@
+"""The solar / dynamic-load-management control core (pure Python, no Home Assistant)."""

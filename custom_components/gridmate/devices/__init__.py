@@ -1,0 +1,1 @@
+"""Device drivers (no Home Assistant imports): protocols, register maps, payload parsers."""
