@@ -111,7 +111,7 @@ class SmartConnectApi:
         self._session = session
         name, port = split_host(host)
         self.base_url = f"http://{name}:{port}" if port else f"http://{name}"
-        self._auth = aiohttp.BasicAuth(API_USER, password)
+        self._headers = {"Authorization": aiohttp.encode_basic_auth(API_USER, password)}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._busy_retries = busy_retries
         self._lock = asyncio.Lock()
@@ -123,7 +123,7 @@ class SmartConnectApi:
                     async with self._session.request(
                         method,
                         f"{self.base_url}{path}",
-                        auth=self._auth,
+                        headers=self._headers,
                         json=payload,
                         timeout=self._timeout,
                         allow_redirects=False,

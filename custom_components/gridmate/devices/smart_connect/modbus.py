@@ -142,7 +142,8 @@ def decode(
         if low is None or high is None:
             values[reg.key] = None
             continue
-        value = decode_float32_word_swapped(low, high)
+        # float32 carries ~7 significant digits; more would show noise (230.39999389648438).
+        value = float(f"{decode_float32_word_swapped(low, high):.7g}")
         if reg.quantity is Quantity.ACTIVE_ENERGY:
             if energy_wh is None:
                 # Without the firmware version the unit is a guess off by 1000: show unknown.
@@ -214,14 +215,17 @@ class SmartConnectModbus:
             client = AsyncModbusTcpClient(
                 self.host, port=self.port, timeout=self.timeout, retries=0, reconnect_delay=0
             )
+            attempt_started = time.perf_counter()
             try:
-                connected = await client.connect()
+                # Not client.connect(): pymodbus 3.13 sleeps a fixed 0.1 s after connecting,
+                # which on a device serving one client at a time locks everyone else out.
+                connected = await client.ctx.connect()
             except (OSError, ModbusException):
                 connected = False
             if connected:
                 self._client = client
-                self._opened_at = time.perf_counter()
-                stats.connect_seconds += self._opened_at - started
+                self._opened_at = attempt_started  # held from the connect attempt: honest
+                stats.connect_seconds += time.perf_counter() - started
                 return client
             client.close()
             if attempt < self.connect_attempts:
@@ -251,24 +255,46 @@ class SmartConnectModbus:
         return registers
 
     async def _session[T](self, work: _Work[T]) -> tuple[T, PollStats]:
+        """Run `work` on a connection; retry when the device drops a fresh connection.
+
+        A device that serves one client accepts the TCP connection and closes it at once while
+        another client (or our own previous connection, not yet seen closed) holds its slot.
+        That looks like a connection lost before the first answer: back off and try again.
+        """
         stats = PollStats()
+        delay = self.retry_delay
         async with self._lock:
-            client = await self._connect(stats)
-            try:
-                result = await work(client, stats)
-            except (SmartConnectModbusError, TimeoutError, OSError) as err:
-                stats.held_seconds = self._close()
-                if isinstance(err, SmartConnectModbusError):
+            for attempt in range(1, self.connect_attempts + 1):
+                client = await self._connect(stats)
+                answered = stats.transactions
+                try:
+                    result = await work(client, stats)
+                except (SmartConnectModbusError, TimeoutError, OSError) as err:
+                    dropped = not client.connected and stats.transactions == answered + 1
+                    stats.held_seconds += self._close()
+                    if dropped and attempt < self.connect_attempts:
+                        await asyncio.sleep(delay)
+                        delay *= 2
+                        continue
+                    if dropped:
+                        raise SmartConnectBusyError(
+                            f"Modbus TCP {self.host}:{self.port} closed the connection before "
+                            "answering (another client may hold it)"
+                        ) from err
+                    if isinstance(err, SmartConnectModbusError):
+                        raise
+                    raise SmartConnectModbusError(
+                        f"Modbus TCP {self.host}:{self.port}: {err}"
+                    ) from err
+                except BaseException:
+                    stats.held_seconds += self._close()
                     raise
-                raise SmartConnectModbusError(f"Modbus TCP {self.host}:{self.port}: {err}") from err
-            except BaseException:
-                stats.held_seconds = self._close()
-                raise
-            if not self.keep_open:
-                stats.held_seconds = self._close()
-            else:
-                stats.held_seconds = time.perf_counter() - self._opened_at
-            return result, stats
+                if not self.keep_open:
+                    stats.held_seconds += self._close()
+                else:
+                    stats.held_seconds += time.perf_counter() - self._opened_at
+                return result, stats
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def check(self) -> None:
         """One small read (voltage L1, in every firmware's map) to prove Modbus answers."""
