@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+import contextlib
 from dataclasses import dataclass, field
 import logging
 import time
@@ -189,6 +190,7 @@ class SmartConnectModbus:
         self._client: AsyncModbusTcpClient | None = None
         self._lock = asyncio.Lock()
         self._opened_at = 0.0
+        self._lost = asyncio.Event()
 
     async def close(self) -> None:
         """Close the connection if one is open."""
@@ -212,8 +214,19 @@ class SmartConnectModbus:
         delay = self.retry_delay
         for attempt in range(1, self.connect_attempts + 1):
             # reconnect_delay=0: pymodbus must not reconnect in the background; we decide when.
+            lost = asyncio.Event()
+
+            def on_connection(up: bool, lost: asyncio.Event = lost) -> None:
+                if not up:
+                    lost.set()
+
             client = AsyncModbusTcpClient(
-                self.host, port=self.port, timeout=self.timeout, retries=0, reconnect_delay=0
+                self.host,
+                port=self.port,
+                timeout=self.timeout,
+                retries=0,
+                reconnect_delay=0,
+                trace_connect=on_connection,
             )
             attempt_started = time.perf_counter()
             try:
@@ -224,6 +237,7 @@ class SmartConnectModbus:
                 connected = False
             if connected:
                 self._client = client
+                self._lost = lost
                 self._opened_at = attempt_started  # held from the connect attempt: honest
                 stats.connect_seconds += time.perf_counter() - started
                 return client
@@ -238,8 +252,23 @@ class SmartConnectModbus:
         )
 
     async def _read(self, client: AsyncModbusTcpClient, rng: ReadRange) -> list[int]:
+        # pymodbus keeps waiting for its timeout when the peer closes the connection; a device
+        # that drops a second client does exactly that, so stop waiting the moment it happens.
+        read = asyncio.ensure_future(
+            client.read_holding_registers(rng.start, count=rng.count, device_id=1)
+        )
+        lost = asyncio.ensure_future(self._lost.wait())
         try:
-            reply = await client.read_holding_registers(rng.start, count=rng.count, device_id=1)
+            await asyncio.wait({read, lost}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+        if not read.done():
+            read.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ModbusException):
+                await read
+            raise SmartConnectModbusError(f"Modbus read {rng.start:#06x}: connection closed")
+        try:
+            reply = read.result()
         except ModbusException as err:
             raise SmartConnectModbusError(f"Modbus read {rng.start:#06x} failed: {err}") from err
         if isinstance(reply, ExceptionResponse):
