@@ -35,6 +35,7 @@ _LOGGER = logging.getLogger(__name__)
 
 ILLEGAL_DATA_ADDRESS = 2
 DEFAULT_TIMEOUT = 3.0
+REOPEN_SETTLE_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,7 @@ class SmartConnectModbus:
         self._lock = asyncio.Lock()
         self._opened_at = 0.0
         self._lost = asyncio.Event()
+        self._closed_at = -REOPEN_SETTLE_SECONDS
 
     async def close(self) -> None:
         """Close the connection if one is open."""
@@ -203,13 +205,19 @@ class SmartConnectModbus:
             return 0.0
         self._client.close()
         self._client = None
-        return time.perf_counter() - self._opened_at
+        self._closed_at = time.perf_counter()
+        return self._closed_at - self._opened_at
 
     async def _connect(self, stats: PollStats) -> AsyncModbusTcpClient:
         """Connect, retrying with backoff while another client holds the only connection."""
         if self._client is not None and self._client.connected:
             return self._client
         self._close()
+        # Our own close reaches the device a moment later; reconnecting before that would be
+        # refused by a device that serves one client (seen right after setup's probe).
+        settle = REOPEN_SETTLE_SECONDS - (time.perf_counter() - self._closed_at)
+        if settle > 0:
+            await asyncio.sleep(settle)
         started = time.perf_counter()
         delay = self.retry_delay
         for attempt in range(1, self.connect_attempts + 1):

@@ -1,0 +1,95 @@
+"""Static metadata: manifest, HACS, translations and icons agree with the code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from custom_components.gridmate.sensor import (
+    SMART_CONNECT_INFO_SENSORS,
+    SMART_CONNECT_SENSORS,
+)
+
+ROOT = Path(__file__).parent.parent
+PACKAGE = ROOT / "custom_components" / "gridmate"
+
+
+def _load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _shape(tree: Any, prefix: str = "") -> set[str]:
+    if not isinstance(tree, dict):
+        return {prefix}
+    out: set[str] = set()
+    for key, value in tree.items():
+        out |= _shape(value, f"{prefix}.{key}" if prefix else key)
+    return out
+
+
+def test_manifest_follows_hassfest_rules() -> None:
+    """domain, name, then the other keys sorted; what a custom integration needs."""
+    manifest = _load(PACKAGE / "manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    for key in ("version", "iot_class", "integration_type", "codeowners", "documentation"):
+        assert manifest[key], key
+    assert manifest["config_flow"] is True
+    assert manifest["domain"] == "gridmate"
+    assert "pymodbus==3.13.1" in manifest["requirements"]  # Home Assistant's own pin
+    requirements = (ROOT / "requirements_test.txt").read_text()
+    for req in manifest["requirements"]:
+        assert req in requirements, f"{req} is not tested"
+
+
+def test_hacs_json_only_known_keys() -> None:
+    """HACS rejects unknown keys."""
+    hacs = _load(ROOT / "hacs.json")
+    allowed = {
+        "name",
+        "content_in_root",
+        "zip_release",
+        "filename",
+        "hide_default_branch",
+        "country",
+        "homeassistant",
+        "hacs",
+        "persistent_directory",
+        "render_readme",
+    }
+    assert set(hacs) <= allowed
+    assert hacs["name"] == "Gridmate"
+
+
+def test_english_translation_is_strings_json() -> None:
+    """translations/en.json is generated from strings.json and must not drift."""
+    assert _load(PACKAGE / "translations" / "en.json") == _load(PACKAGE / "strings.json")
+
+
+def test_every_translation_has_every_key() -> None:
+    """Dutch (and any later language) translates every string, no more, no less."""
+    english = _shape(_load(PACKAGE / "strings.json"))
+    for path in sorted((PACKAGE / "translations").glob("*.json")):
+        assert _shape(_load(path)) == english, path.name
+
+
+def test_entity_translation_keys_exist() -> None:
+    """Every sensor description names a translated entity; every icon belongs to one."""
+    strings = _load(PACKAGE / "strings.json")["entity"]["sensor"]
+    keys = {d.translation_key for d in (*SMART_CONNECT_SENSORS, *SMART_CONNECT_INFO_SENSORS)}
+    assert keys == set(strings)
+    icons = _load(PACKAGE / "icons.json")["entity"]["sensor"]
+    assert set(icons) <= keys
+
+
+def test_quality_scale_lists_every_rule() -> None:
+    """quality_scale.yaml names all 52 rules from Bronze to Platinum."""
+    text = (PACKAGE / "quality_scale.yaml").read_text()
+    rules = [
+        line.split(":")[0].strip()
+        for line in text.splitlines()
+        if line.startswith("  ") and not line.startswith("    ") and ":" in line
+    ]
+    assert len(rules) == len(set(rules)) == 52
