@@ -204,6 +204,7 @@ class TcpMeterServer(MeterBus):
     def __init__(self, meters: Mapping[int, SimulatedMeter] | None = None) -> None:
         super().__init__(meters)
         self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
         self.port = 0
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
@@ -213,6 +214,10 @@ class TcpMeterServer(MeterBus):
         return self.port
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+            task.add_done_callback(self._connections.discard)
         try:
             while True:
                 header = await reader.readexactly(7)
@@ -229,14 +234,15 @@ class TcpMeterServer(MeterBus):
             pass
         finally:
             writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
 
     async def stop(self) -> None:
         """Stop listening and close connections."""
         if self._server is not None:
             self._server.close()
             self._server.close_clients()
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
             await self._server.wait_closed()
             self._server = None
 

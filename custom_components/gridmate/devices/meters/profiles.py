@@ -798,8 +798,10 @@ PROFILES: tuple[MeterProfile, ...] = (
             "Settled: 0x8100 'total active energy demand' is import (from the grid) and 0x8106 "
             "'delivery' is export, both float32 Wh (Smart Connect firmware V5.1+; older Smart "
             "Connect firmware sent kWh). The unit on a genuine EMpro was not read. FC 3 and 4 "
-            "return the same data on the Smart Connect."
+            "return the same data on the Smart Connect, which answers its whole documented "
+            "blocks (0x8006-0x802F, 0x8100-0x8107) in one read each."
         ),
+        max_gap=8,
     ),
 )
 
