@@ -199,10 +199,17 @@ class MeterBus:
 
 
 class TcpMeterServer(MeterBus):
-    """Modbus TCP server (one gateway) serving several unit ids; requests answered in order."""
+    """Modbus TCP server (one gateway) serving several unit ids; requests answered in order.
 
-    def __init__(self, meters: Mapping[int, SimulatedMeter] | None = None) -> None:
+    With `rtu_over_tcp` it behaves like a transparent RS485 gateway: RTU frames (with CRC) over
+    the TCP stream instead of MBAP headers.
+    """
+
+    def __init__(
+        self, meters: Mapping[int, SimulatedMeter] | None = None, *, rtu_over_tcp: bool = False
+    ) -> None:
         super().__init__(meters)
+        self.rtu_over_tcp = rtu_over_tcp
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self.port = 0
@@ -219,6 +226,16 @@ class TcpMeterServer(MeterBus):
             self._connections.add(task)
             task.add_done_callback(self._connections.discard)
         try:
+            while self.rtu_over_tcp:
+                frame = await reader.readexactly(8)
+                if crc16(frame[:6]) != int.from_bytes(frame[6:8], "little"):
+                    continue
+                rtu_response = await self.handle_pdu(frame[0], frame[1:6])
+                if rtu_response is None:
+                    continue
+                body = frame[:1] + rtu_response
+                writer.write(body + crc16(body).to_bytes(2, "little"))
+                await writer.drain()
             while True:
                 header = await reader.readexactly(7)
                 tid, pid, length, unit = struct.unpack(">HHHB", header)

@@ -30,7 +30,7 @@ from custom_components.gridmate.devices.meters.profiles import (
     WordOrder,
     custom_profile,
 )
-from simulator.meters import Mode, SimulatedMeter, demo_values, encode_value
+from simulator.meters import Mode, SimulatedMeter, TcpMeterServer, demo_values, encode_value
 
 from .conftest import TIMEOUT, TcpFactory
 
@@ -291,3 +291,24 @@ def test_unit_id_range() -> None:
     bus = ModbusBus(TcpBusConfig(host="127.0.0.1"))
     with pytest.raises(ValueError, match="unit id"):
         ModbusMeter(bus, unit=0, profile=PROFILES_BY_ID["cg_em340"])
+
+
+async def test_rtu_over_tcp_gateway(socket_enabled: None) -> None:
+    profile = PROFILES_BY_ID["cg_em340"]
+    values = demo_values(profile, exporting=True)
+    server = TcpMeterServer(
+        {11: SimulatedMeter(profile=profile, values=values), 12: SimulatedMeter(profile=profile)},
+        rtu_over_tcp=True,
+    )
+    port = await server.start()
+    bus = ModbusBus(TcpBusConfig(host="127.0.0.1", port=port, rtu_over_tcp=True), timeout=TIMEOUT)
+    try:
+        reading = await ModbusMeter(bus, unit=11, profile=profile).poll()
+        assert reading.get(Measurand.POWER) == pytest.approx(values[Measurand.POWER])
+        assert (await ModbusMeter(bus, unit=12, profile=profile).poll()).get(
+            Measurand.POWER
+        ) == pytest.approx(-values[Measurand.POWER])
+        assert bus.transactions == 2
+    finally:
+        await bus.close()
+        await server.stop()

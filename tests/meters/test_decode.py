@@ -10,7 +10,10 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.gridmate.devices.meters.decode import (
+    FitProblem,
+    MeterReading,
     ReadBlock,
+    check_fit,
     decode_reading,
     image_from_blocks,
     is_not_available,
@@ -298,3 +301,24 @@ def test_plan_covers_everything_within_limits(
             and not any(lo < right.end and left.start < hi for lo, hi in refused_ranges)
         )
         assert not mergeable
+
+
+def _reading(**values: float | None) -> MeterReading:
+    return MeterReading(values={Measurand(k): v for k, v in values.items()})
+
+
+def test_check_fit_accepts_a_grid_reading() -> None:
+    ok = _reading(voltage_l1=231.0, voltage_l2=0.0, voltage_l3=0.0, frequency=50.0, power=10.0)
+    assert check_fit(ok) == ()  # a 3-phase meter on a 1-phase connection is fine
+    assert check_fit(_reading(power=-300.0, energy_import=1.0)) == ()  # SDM72D v1: no voltage
+
+
+def test_check_fit_flags_wrong_profiles() -> None:
+    assert check_fit(_reading()) == (FitProblem.NO_VALUES,)
+    assert check_fit(_reading(voltage_l1=None, power=None)) == (FitProblem.NO_VALUES,)
+    # Chint's 0x2000 (line-to-line) read as the L1 voltage
+    assert FitProblem.LINE_VOLTAGE in check_fit(_reading(voltage_l1=400.2, voltage_l2=399.0))
+    # kWh read where volts were expected, or a word-order mix-up
+    assert FitProblem.NO_GRID_VOLTAGE in check_fit(_reading(voltage_l1=2.3, voltage_l2=0.0))
+    assert FitProblem.FREQUENCY in check_fit(_reading(voltage_l1=230.0, frequency=5.0))
+    assert FitProblem.UNKNOWN_VALUES in check_fit(_reading(voltage_l1=230.0, power=None))

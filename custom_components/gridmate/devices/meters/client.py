@@ -22,6 +22,7 @@ import time
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
+from pymodbus.framer import FramerType
 
 from .decode import MeterReading, ReadBlock, decode_reading, image_from_blocks, plan_reads
 from .profiles import FunctionCode, Measurand, MeterProfile
@@ -64,10 +65,15 @@ class MeterWarmingUp(MeterExceptionResponse):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TcpBusConfig:
-    """A Modbus TCP server or RTU-over-TCP gateway (Modbus TCP framing)."""
+    """A Modbus TCP server or an RS485 gateway.
+
+    `rtu_over_tcp` is for "transparent" gateways that pass RTU frames (with CRC) through a TCP
+    socket instead of converting them to Modbus TCP.
+    """
 
     host: str
     port: int = DEFAULT_TCP_PORT
+    rtu_over_tcp: bool = False
 
     @property
     def key(self) -> str:
@@ -113,7 +119,11 @@ class ModbusBus:
         config = self.config
         if isinstance(config, TcpBusConfig):
             return AsyncModbusTcpClient(
-                config.host, port=config.port, timeout=self.timeout, retries=0
+                config.host,
+                port=config.port,
+                framer=FramerType.RTU if config.rtu_over_tcp else FramerType.SOCKET,
+                timeout=self.timeout,
+                retries=0,
             )
         return AsyncModbusSerialClient(
             config.port,

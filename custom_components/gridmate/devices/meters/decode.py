@@ -7,18 +7,21 @@
   NaN, infinities, ABB's all-0xFF marker and implausible values become None; unsigned currents
   take the sign of their phase power; a missing total power is the sum of the phases; the
   `inverted` option (meter fed from below) negates powers and currents and swaps import/export.
+- `check_fit` flags readings that point at a wrong profile or unit id (config flow).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 import math
 import struct
 
 from .profiles import (
     PHASE_CURRENTS,
     PHASE_POWERS,
+    PHASE_VOLTAGES,
     PLAUSIBLE_RANGE,
     DataType,
     FunctionCode,
@@ -220,3 +223,43 @@ def _invert(values: dict[Measurand, float | None]) -> dict[Measurand, float | No
         if Measurand.ENERGY_IMPORT in values:
             out[Measurand.ENERGY_EXPORT] = imported
     return out
+
+
+class FitProblem(StrEnum):
+    """Why a reading suggests the wrong profile, unit id or wiring (for the config flow)."""
+
+    NO_VALUES = "no_values"  # nothing decoded at all
+    UNKNOWN_VALUES = "unknown_values"  # some provided quantities are NaN/implausible
+    NO_GRID_VOLTAGE = "no_grid_voltage"  # voltages read, none like a phase voltage
+    LINE_VOLTAGE = "line_voltage"  # 300..500 V: a line-to-line register read as phase voltage
+    FREQUENCY = "frequency"  # not a 50/60 Hz grid
+
+
+PHASE_VOLTAGE_RANGE = (90.0, 280.0)  # V, line to neutral, any grid the meters are sold for
+GRID_FREQUENCY_RANGE = (45.0, 65.0)  # Hz
+
+
+def check_fit(reading: MeterReading) -> tuple[FitProblem, ...]:
+    """Sanity checks a config flow runs on a first reading before it accepts a profile.
+
+    An empty tuple means the reading looks like a real grid connection. A 3-phase meter on a
+    1-phase connection is fine (one phase voltage in range, the others 0).
+    """
+    values = reading.values
+    if not values or all(v is None for v in values.values()):
+        return (FitProblem.NO_VALUES,)
+    problems: list[FitProblem] = []
+    if any(v is None for v in values.values()):
+        problems.append(FitProblem.UNKNOWN_VALUES)
+    voltages = [values[m] for m in PHASE_VOLTAGES if values.get(m) is not None]
+    low, high = PHASE_VOLTAGE_RANGE
+    if any(v is not None and high < v for v in voltages):
+        problems.append(FitProblem.LINE_VOLTAGE)
+    elif voltages and not any(v is not None and low <= v <= high for v in voltages):
+        problems.append(FitProblem.NO_GRID_VOLTAGE)
+    frequency = values.get(Measurand.FREQUENCY)
+    if frequency is not None and not (
+        GRID_FREQUENCY_RANGE[0] <= frequency <= GRID_FREQUENCY_RANGE[1]
+    ):
+        problems.append(FitProblem.FREQUENCY)
+    return tuple(problems)

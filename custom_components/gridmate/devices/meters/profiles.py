@@ -435,12 +435,16 @@ PROFILES: tuple[MeterProfile, ...] = (
         registers=_eastron_three_phase(),
         status=Status.CROSS_CHECKED,
         source=(
-            f"Eastron SDM630 Modbus protocol (30001.. input registers) as cited by {_MBMD}/"
-            f"sdm.go and reaper7/SDM_Energy_Meter; {_SMARTEVSE}"
+            "Eastron/B+G e-tech SDM630Modbus MID V2 manual section 1.2 (voltages, currents and "
+            "phase powers at 0x00/0x06/0x0C, FC 04, at most 40 values = 80 registers per "
+            "request); Eastron SDM72D-M/SDM72CT-M manuals (same numbering: 30053 total power, "
+            f"30073/30075 import/export kWh); {_MBMD}/sdm.go; {_SMARTEVSE}"
         ),
         notes=(
-            "Currents are magnitudes; the sign comes from the phase power (SmartEVSE does the "
-            "same). 'Inverted Eastron' (fed from below) is the inverted option of any profile."
+            "Power factor (0x3E) and frequency (0x46) come from the Eastron numbering as "
+            "republished, not read in the vendor table itself. Currents are magnitudes; the sign "
+            "comes from the phase power (SmartEVSE does the same). 'Inverted Eastron' (fed from "
+            "below) is the inverted option of any profile."
         ),
         unsigned_current=True,
         max_gap=20,
@@ -463,11 +467,17 @@ PROFILES: tuple[MeterProfile, ...] = (
             _M.ENERGY_EXPORT: _f32(0x004A, _KILO),
         },
         status=Status.CROSS_CHECKED,
-        source=f"Eastron SDM230 register list as cited by {_MBMD}/sdm230.go; {_SMARTEVSE}",
-        notes="Single phase: total power is the L1 power.",
+        source=(
+            f"Eastron SDM230 register list as cited by {_MBMD}/sdm230.go and lamaplc.com; "
+            f"{_SMARTEVSE}"
+        ),
+        notes=(
+            "Single phase: total power is the L1 power. Reads are kept to 60 registers (the "
+            "smallest Eastron per-request limit seen, SDM72D-M)."
+        ),
         unsigned_current=True,
         max_gap=40,
-        max_registers_per_read=80,
+        max_registers_per_read=60,
     ),
     MeterProfile(
         id="eastron_sdm72d_v1",
@@ -481,14 +491,18 @@ PROFILES: tuple[MeterProfile, ...] = (
             _M.ENERGY_IMPORT: _f32(0x0048, _KILO),
             _M.ENERGY_EXPORT: _f32(0x004A, _KILO),
         },
-        status=Status.CROSS_CHECKED,
-        source=f"Eastron SDM72D-M manual as cited by {_MBMD}/sdm72.go",
+        status=Status.VERIFIED,
+        source=(
+            "Eastron/B+G e-tech SDM72D-M user manual V1.5 part 3 (input registers 30053 total "
+            f"power W, 30073/30075 import/export kWh, FC 04, float); {_MBMD}/sdm72.go"
+        ),
         notes=(
             "Version 1 has no per-phase registers (no voltages, currents or phase powers), so "
-            "it cannot be used for per-phase load balancing; use it as an energy/power meter."
+            "it cannot be used for per-phase load balancing; use it as an energy/power meter. "
+            "The manual limits a request to 30 values (60 registers)."
         ),
         max_gap=30,
-        max_registers_per_read=80,
+        max_registers_per_read=60,
     ),
     MeterProfile(
         id="eastron_sdm72d_v2",
@@ -500,10 +514,13 @@ PROFILES: tuple[MeterProfile, ...] = (
         registers=_eastron_three_phase(),
         status=Status.CROSS_CHECKED,
         source=f"Eastron SDM72D-M v2 manual as cited by {_MBMD}/sdm72v2.go; {_SMARTEVSE}",
-        notes="Same input-register layout as the SDM630 for the quantities used here.",
+        notes=(
+            "Same input-register layout as the SDM630 for the quantities used here. Reads are "
+            "kept to 60 registers, the limit the v1 manual gives (the v2 limit was not read)."
+        ),
         unsigned_current=True,
         max_gap=20,
-        max_registers_per_read=80,
+        max_registers_per_read=60,
     ),
     MeterProfile(
         id="abb_b23",
@@ -525,7 +542,8 @@ PROFILES: tuple[MeterProfile, ...] = (
         status=Status.CROSS_CHECKED,
         source=(
             f"ABB B-series manual as cited by {_MBMD}/abb.go; ABB Modbus map Rev B as quoted "
-            f"in SmartEVSE/SmartEVSE-3 issue 81 (currents unsigned, power signed); {_SMARTEVSE}"
+            "in SmartEVSE/SmartEVSE-3 issue 81 (currents unsigned, power signed); star.ke.st "
+            f"ABB B23/B24 library (same addresses and scales); {_SMARTEVSE}"
         ),
         notes=(
             "Unavailable values read as all 0xFF (signed types: 0x7FFF FFFF..). Energies are "
@@ -645,7 +663,9 @@ PROFILES: tuple[MeterProfile, ...] = (
         notes=(
             "Settled: L1 (phase) voltage is 0x2006 (Ua). 0x2000 is Uab, the line-to-line "
             "voltage, which SmartEVSE reads. Values are float32 in 0.1 V, 0.001 A, 0.1 W, "
-            "0.001 (PF), 0.01 Hz; energies in kWh."
+            "0.001 (PF), 0.01 Hz; energies in kWh. A user's hardware log (nearlyfreeenergy "
+            "bookstack, DTSU666 mbpoll reference) confirms 0x2006 as L-N and 0x2000 as L-L; "
+            "that meter also answered FC 04, the manual names FC 03."
         ),
         unsigned_current=True,
         max_gap=16,
@@ -698,8 +718,9 @@ PROFILES: tuple[MeterProfile, ...] = (
             "frame in ioBroker/ioBroker.modbus issue 286 (ET112: 09 1B 00 00 = 233.1 V)"
         ),
         notes=(
-            "Settled: word order is LSW first like every Carlo Gavazzi INT32 (the raw frame "
-            "above puts the value in the first word). evcc's cg-emt1xx template decodes "
+            "Settled: word order is LSW first, like every Carlo Gavazzi INT32: the raw ET112 "
+            "frame in ioBroker issue 286 carries 233.1 V in the first word and 0 in the second, "
+            "and OpenEMS reads the EM100 family LSW first. evcc's cg-emt1xx template decodes "
             "plain int32 (MSW first), which would misread values of 65536 raw and up."
         ),
         max_gap=20,
@@ -724,7 +745,7 @@ PROFILES: tuple[MeterProfile, ...] = (
         ),
         unsigned_current=True,
         max_gap=20,
-        max_registers_per_read=80,
+        max_registers_per_read=60,
     ),
     MeterProfile(
         id="ivy_em118090",
