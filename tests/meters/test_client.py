@@ -30,7 +30,14 @@ from custom_components.gridmate.devices.meters.profiles import (
     WordOrder,
     custom_profile,
 )
-from simulator.meters import Mode, SimulatedMeter, TcpMeterServer, demo_values, encode_value
+from simulator.meters import (
+    Mode,
+    RtuPtyMeterServer,
+    SimulatedMeter,
+    TcpMeterServer,
+    demo_values,
+    encode_value,
+)
 
 from .conftest import TIMEOUT, TcpFactory
 
@@ -309,6 +316,40 @@ async def test_rtu_over_tcp_gateway(socket_enabled: None) -> None:
             Measurand.POWER
         ) == pytest.approx(-values[Measurand.POWER])
         assert bus.transactions == 2
+    finally:
+        await bus.close()
+        await server.stop()
+
+
+async def test_warm_up_window_restarts_after_the_meter_was_silent(tcp_bus: TcpFactory) -> None:
+    profile = PROFILES_BY_ID["ivy_dts353f_2"]
+    sim = SimulatedMeter(profile=profile)
+    _, bus = await tcp_bus({11: sim})
+    now = [0.0]
+    meter = ModbusMeter(bus, unit=11, profile=profile, clock=lambda: now[0])
+    await meter.poll()
+    now[0] = 1000.0
+    sim.mode = Mode.SILENT  # power cut
+    with pytest.raises(MeterTimeout):
+        await meter.poll()
+    sim.mode, sim.warmup_s = Mode.WARMUP, 60.0  # power back: exceptions for a while
+    sim.power_cycle()
+    now[0] = 1010.0
+    with pytest.raises(MeterWarmingUp):
+        await meter.poll()
+    assert meter.unique_id == f"{bus.key}#11"
+
+
+async def test_rtu_wire_time_emulation_at_9600_baud() -> None:
+    profile = PROFILES_BY_ID["cg_em340"]  # one 80-register read: 8 + 165 bytes on the wire
+    server = RtuPtyMeterServer({11: SimulatedMeter(profile=profile)}, baudrate=9600)
+    path = await server.start()
+    bus = ModbusBus(SerialBusConfig(port=path), timeout=1.0)
+    try:
+        meter = ModbusMeter(bus, unit=11, profile=profile)
+        await meter.poll()
+        assert meter.last_poll is not None
+        assert meter.last_poll.duration_s >= (8 + 165) * 10 / 9600
     finally:
         await bus.close()
         await server.stop()

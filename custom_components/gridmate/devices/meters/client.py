@@ -29,6 +29,9 @@ from .profiles import FunctionCode, Measurand, MeterProfile
 
 DEFAULT_TIMEOUT = 1.0  # seconds per request; a meter at 9600 baud answers 125 registers in ~0.3 s
 DEFAULT_TCP_PORT = 502
+# After a timeout on a serial line, keep the bus quiet this long so a late answer cannot be taken
+# for the answer to the next request (RTU frames carry no transaction id).
+SERIAL_GRACE_AFTER_TIMEOUT = 0.1
 
 
 class MeterError(Exception):
@@ -170,6 +173,7 @@ class ModbusBus:
                 async with asyncio.timeout(self.timeout * 2 + 0.5):  # pymodbus enforces timeout
                     response = await reader(address, count=count, device_id=unit)
             except TimeoutError as err:
+                await self._grace()
                 raise MeterTimeout(f"unit {unit} on {self.key}: no answer") from err
             except ConnectionException as err:
                 await self._drop()
@@ -178,6 +182,7 @@ class ModbusBus:
                 if self._client is None or not self._client.connected:
                     await self._drop()
                     raise MeterUnreachable(f"{self.key}: connection lost") from err
+                await self._grace()
                 raise MeterTimeout(f"unit {unit} on {self.key}: no answer") from err
             except ModbusException as err:
                 raise MeterProtocolError(f"unit {unit} on {self.key}: {err}") from err
@@ -191,6 +196,10 @@ class ModbusBus:
                 f"unit {unit} on {self.key}: asked {count} registers, got {len(registers)}"
             )
         return registers
+
+    async def _grace(self) -> None:
+        if isinstance(self.config, SerialBusConfig):
+            await asyncio.sleep(SERIAL_GRACE_AFTER_TIMEOUT)
 
     async def _drop(self) -> None:
         if self._client is not None:
@@ -246,7 +255,11 @@ class PollStats:
 
 
 class ModbusMeter:
-    """One meter (unit id + profile) on a shared bus."""
+    """One meter (unit id + profile) on a shared bus.
+
+    The warm-up window (`profile.warmup_s`) starts at the first request and again whenever the
+    meter answers after having been silent or unreachable (it was probably powered off).
+    """
 
     def __init__(
         self,
@@ -269,6 +282,11 @@ class ModbusMeter:
         self._clock = clock
         self._first_request: float | None = None
 
+    @property
+    def unique_id(self) -> str:
+        """Stable identity of this meter: its bus and unit id (for config entries)."""
+        return f"{self.bus.key}#{self.unit}"
+
     async def poll(self) -> MeterReading:
         """Read every planned block and decode; the first failing block aborts the poll."""
         started = self._clock()
@@ -286,6 +304,9 @@ class ModbusMeter:
         except MeterExceptionResponse as err:
             if self._clock() - self._first_request < self.profile.warmup_s:
                 raise MeterWarmingUp(err.code, err.function_code, err.address) from err
+            raise
+        except (MeterTimeout, MeterUnreachable):
+            self._first_request = None  # silent: the next answer may come from a fresh power-up
             raise
         finally:
             self.last_poll = PollStats(
