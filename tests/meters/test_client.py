@@ -353,3 +353,14 @@ async def test_rtu_wire_time_emulation_at_9600_baud() -> None:
     finally:
         await bus.close()
         await server.stop()
+
+
+async def test_registry_sees_one_adapter_behind_two_paths(registry, tmp_path) -> None:
+    link = tmp_path / "usb-FTDI-if00-port0"
+    link.symlink_to("/dev/null")
+    a = registry.acquire(SerialBusConfig(port=str(link)))
+    b = registry.acquire(SerialBusConfig(port="/dev/null"))
+    assert a is b
+    await registry.release(a)
+    await registry.release(b)
+    assert len(registry) == 0

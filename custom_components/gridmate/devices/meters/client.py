@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+import os
 import time
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
@@ -96,8 +97,9 @@ class SerialBusConfig:
 
     @property
     def key(self) -> str:
-        """Identity of the shared bus (the device path; settings must then agree)."""
-        return f"serial://{self.port}"
+        """Identity of the shared bus: the resolved device path (by-id links and ttyUSB0 of
+        the same adapter are one bus); settings must then agree."""
+        return f"serial://{os.path.realpath(self.port)}"
 
 
 type BusConfig = TcpBusConfig | SerialBusConfig
@@ -212,6 +214,13 @@ class ModbusBus:
             await self._drop()
 
 
+def _settings(config: BusConfig) -> tuple[object, ...]:
+    """What must agree between users of one bus (the path/host spelling may differ)."""
+    if isinstance(config, TcpBusConfig):
+        return ("tcp", config.rtu_over_tcp)
+    return ("serial", config.baudrate, config.parity, config.stopbits, config.bytesize)
+
+
 class BusRegistry:
     """Hands out one shared `ModbusBus` per gateway/port, reference counted."""
 
@@ -225,7 +234,7 @@ class BusRegistry:
         bus = self._buses.get(config.key)
         if bus is None:
             bus = self._buses[config.key] = ModbusBus(config, timeout=self.timeout)
-        elif bus.config != config:
+        elif _settings(bus.config) != _settings(config):
             raise ValueError(f"{config.key} is already in use with other settings")
         self._users[config.key] = self._users.get(config.key, 0) + 1
         return bus

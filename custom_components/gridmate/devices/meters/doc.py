@@ -67,6 +67,31 @@ spans unused registers only up to the profile's allowed gap and never a range th
 """
 
 
+_DEVELOPERS = """\
+## For developers
+
+Everything below lives in `custom_components/gridmate/devices/meters/` and imports nothing from
+Home Assistant.
+
+- `profiles.py`: `PROFILES` / `PROFILES_BY_ID` (the table above), `MeterProfile`,
+  `RegisterSpec`, `Measurand` (entity keys: `voltage_l1`..`power`, `energy_import`,
+  `energy_export`, `frequency`, `power_factor`), `custom_profile()` with `CustomRegister` for the
+  Custom map, `CUSTOM_DATA_TYPES`.
+- `decode.py`: `plan_reads(profile)` -> `ReadBlock`s, `decode_reading(profile, image,
+  inverted=...)` -> `MeterReading`, `check_fit(reading)` -> `FitProblem`s (a config flow rejects
+  a profile or unit id whose first reading is implausible, e.g. a line-to-line voltage).
+- `client.py`: `BusRegistry.acquire(TcpBusConfig | SerialBusConfig)` -> shared `ModbusBus`
+  (release it on unload); `ModbusMeter(bus, unit=..., profile=..., inverted=...)`,
+  `await meter.poll()`; `meter.last_poll` (transactions, registers, seconds) and
+  `bus.transactions` for figures; errors `MeterUnreachable`, `MeterTimeout`,
+  `MeterExceptionResponse(code)`, `MeterWarmingUp`, `MeterProtocolError`.
+
+The simulator (`simulator/meters`, `python -m simulator.meters --profile <id> [--rtu]`) serves
+any profile over Modbus TCP, RTU-over-TCP or RTU on a pseudo-terminal, with its own encoder and
+framing, and can make a meter answer with exceptions, stay silent, answer slowly or warm up.
+"""
+
+
 def _status(profile: MeterProfile) -> str:
     return _STATUS_TEXT[profile.status]
 
@@ -143,6 +168,7 @@ def render() -> str:
     lines += ["", "## Register maps", ""]
     for profile in PROFILES:
         lines += _profile_section(profile)
+    lines.append(_DEVELOPERS)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
