@@ -116,3 +116,34 @@ def test_docs_are_generated_from_the_table() -> None:
     assert docs.read_text(encoding="utf-8") == doc.render(), (
         "run: python -m custom_components.gridmate.devices.meters.doc > docs/meters.md"
     )
+
+
+def test_profile_validation_rejects_impossible_maps() -> None:
+    from custom_components.gridmate.devices.meters.profiles import MeterProfile, RegisterSpec
+
+    def make(**kwargs: object) -> MeterProfile:
+        return MeterProfile(
+            id="t",
+            vendor="t",
+            model="t",
+            phases=kwargs.pop("phases", 3),  # type: ignore[arg-type]
+            function_code=FunctionCode.INPUT,
+            word_order=WordOrder.HIGH_FIRST,
+            registers={Measurand.POWER: RegisterSpec(address=10, data_type=DataType.INT64)},
+            status=Status.USER,
+            source="t",
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    with pytest.raises(ValueError, match="phases"):
+        make(phases=2)
+    with pytest.raises(ValueError, match="one read"):
+        make(max_registers_per_read=2)
+    with pytest.raises(ValueError, match="refused"):
+        make(refused=((12, 20),))
+    with pytest.raises(ValueError, match=r"1\.\.125"):
+        make(max_registers_per_read=126)
+    with pytest.raises(ValueError, match="out of range"):
+        RegisterSpec(address=0xFFFF, data_type=DataType.INT32)
+    with pytest.raises(ValueError, match="scale"):
+        RegisterSpec(address=0, data_type=DataType.INT16, scale=0)

@@ -245,6 +245,12 @@ class MeterProfile:
             raise ValueError("phases must be 1 or 3")
         if not 1 <= self.max_registers_per_read <= MAX_REGISTERS_PER_READ:
             raise ValueError("max_registers_per_read must be 1..125")
+        for measurand, spec in self.registers.items():
+            if spec.width > self.max_registers_per_read:
+                raise ValueError(f"{measurand} does not fit in one read")
+            end = spec.address + spec.width
+            if any(lo < end and spec.address < hi for lo, hi in self.refused):
+                raise ValueError(f"{measurand} lies in a refused range")
         object.__setattr__(self, "registers", MappingProxyType(dict(self.registers)))
 
     def spec(self, measurand: Measurand) -> RegisterSpec | None:
