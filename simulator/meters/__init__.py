@@ -28,6 +28,7 @@ import time
 import tty
 
 from custom_components.gridmate.devices.meters.profiles import (
+    Kind,
     Measurand,
     MeterProfile,
     RegisterSpec,
@@ -125,7 +126,7 @@ class SimulatedMeter:
 
     def _spec_words(self, measurand: Measurand, spec: RegisterSpec) -> list[int]:
         value = self.values[measurand]
-        if self.profile.unsigned_current and measurand.kind == "current":
+        if self.profile.unsigned_current and measurand.kind is Kind.CURRENT:
             value = abs(value)
         order = (spec.word_order or self.profile.word_order).value
         if isinstance(value, float) and not math.isfinite(value) and spec.data_type != "float32":

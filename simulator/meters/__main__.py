@@ -7,7 +7,7 @@ import asyncio
 
 from custom_components.gridmate.devices.meters.profiles import PROFILES_BY_ID
 
-from . import Mode, RtuPtyMeterServer, SimulatedMeter, TcpMeterServer
+from . import Mode, RtuPtyMeterServer, SimulatedMeter, TcpMeterServer, demo_values
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,8 +29,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace) -> None:
-    from . import demo_values  # noqa: PLC0415
-
     meters = {
         args.unit + i: SimulatedMeter(
             profile=PROFILES_BY_ID[pid],
