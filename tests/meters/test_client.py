@@ -6,6 +6,7 @@ import asyncio
 import math
 import time
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.gridmate.devices.meters.client import (
@@ -18,7 +19,7 @@ from custom_components.gridmate.devices.meters.client import (
     SerialBusConfig,
     TcpBusConfig,
 )
-from custom_components.gridmate.devices.meters.decode import plan_reads
+from custom_components.gridmate.devices.meters.decode import plan_reads, words_to_raw
 from custom_components.gridmate.devices.meters.profiles import (
     PROFILES,
     PROFILES_BY_ID,
@@ -27,6 +28,8 @@ from custom_components.gridmate.devices.meters.profiles import (
     FunctionCode,
     Measurand,
     MeterProfile,
+    RegisterSpec,
+    Status,
     WordOrder,
     custom_profile,
 )
@@ -364,3 +367,55 @@ async def test_registry_sees_one_adapter_behind_two_paths(registry, tmp_path) ->
     await registry.release(a)
     await registry.release(b)
     assert len(registry) == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data_type=st.sampled_from(list(DataType)),
+    word_order=st.sampled_from(list(WordOrder)),
+    raw=st.integers(-(2**31), 2**31 - 1),
+    scale=st.sampled_from([0.001, 0.01, 0.1, 1.0, 10.0, 1000.0]),
+)
+def test_simulator_encoder_and_driver_decoder_agree(
+    data_type: DataType, word_order: WordOrder, raw: int, scale: float
+) -> None:
+    lo, hi = {
+        DataType.INT16: (-(2**15), 2**15 - 1),
+        DataType.UINT16: (0, 2**16 - 1),
+        DataType.UINT32: (0, 2**32 - 1),
+        DataType.UINT64: (0, 2**32 - 1),
+    }.get(data_type, (-(2**31), 2**31 - 1))
+    raw = min(max(raw, lo), hi)
+    if data_type is DataType.FLOAT32:
+        raw = raw // 256  # exactly representable in float32
+    words = encode_value(raw * scale, data_type.value, word_order.value, scale)
+    assert len(words) == data_type.width
+    assert words_to_raw(words, data_type, word_order) == pytest.approx(raw, abs=1e-6)
+
+
+async def test_refused_range_is_never_read(tcp_bus: TcpFactory) -> None:
+    profile = MeterProfile(
+        id="t",
+        vendor="t",
+        model="t",
+        phases=1,
+        function_code=FunctionCode.INPUT,
+        word_order=WordOrder.HIGH_FIRST,
+        registers={
+            Measurand.VOLTAGE_L1: RegisterSpec(address=0, data_type=DataType.FLOAT32),
+            Measurand.POWER_L1: RegisterSpec(address=10, data_type=DataType.FLOAT32),
+        },
+        status=Status.USER,
+        source="t",
+        max_gap=50,
+        refused=((4, 6),),
+    )
+    values = {Measurand.VOLTAGE_L1: 230.0, Measurand.POWER_L1: 500.0}
+    _, bus = await tcp_bus({11: SimulatedMeter(profile=profile, values=values)})
+    meter = ModbusMeter(bus, unit=11, profile=profile)
+    reading = await meter.poll()
+    assert reading.get(Measurand.POWER) == 500.0
+    assert len(meter.plan) == 2
+    with pytest.raises(MeterExceptionResponse) as err:
+        await bus.read(11, FunctionCode.INPUT, 0, 12)  # what a naive planner would send
+    assert err.value.code == 2
