@@ -1,0 +1,1 @@
+"""Tests of the Modbus kWh meter profiles, decoder, client and simulator."""
