@@ -61,7 +61,7 @@ def _entity_id(key: str) -> str:
     return f"sensor.smart_connect_{SERIAL.lower()}_{name}"
 
 
-def seed_config(config: Path, *, modbus_port: int, http_port: int, hass_port: int) -> None:
+def seed_config(config: Path, *, modbus_port: int, http_port: int) -> None:
     """Write what a newcomer would otherwise click through (idempotent)."""
     storage = config / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
@@ -144,14 +144,6 @@ def seed_config(config: Path, *, modbus_port: int, http_port: int, hass_port: in
             }
         )
     entries_file.write_text(json.dumps(stored, indent=2))
-
-    http_yaml = config / "configuration.yaml"
-    text = http_yaml.read_text()
-    if "server_port" not in text:
-        text = text.replace(
-            "  server_host: 127.0.0.1", f"  server_host: 127.0.0.1\n  server_port: {hass_port}"
-        )
-        http_yaml.write_text(text)
 
 
 async def _token(session: aiohttp.ClientSession, base: str) -> str:
@@ -257,7 +249,7 @@ async def main() -> int:
     # Live values move once a second; the check serves a fixed snapshot so it can compare.
     sim = SmartConnectSimulator("full", password=SIM_PASSWORD, serial=SERIAL, live=not args.check)
     await sim.start(modbus_port=args.modbus_port, http_port=args.http_port)
-    seed_config(config, modbus_port=args.modbus_port, http_port=args.http_port, hass_port=args.port)
+    seed_config(config, modbus_port=args.modbus_port, http_port=args.http_port)
     base = f"http://127.0.0.1:{args.port}"
 
     log = (workdir or config) / "hass-demo.log"
@@ -268,7 +260,7 @@ async def main() -> int:
             str(config),
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONPATH": str(ROOT), "GRIDMATE_DEMO_PORT": str(args.port)},
         )
     try:
         if args.check:
