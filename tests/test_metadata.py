@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import subprocess
+import sys
 from typing import Any
 
 from custom_components.gridmate.sensor import (
@@ -93,3 +95,14 @@ def test_quality_scale_lists_every_rule() -> None:
         if line.startswith("  ") and not line.startswith("    ") and ":" in line
     ]
     assert len(rules) == len(set(rules)) == 52
+
+
+def test_readme_tables_current() -> None:
+    """The README's register table is generated from the register map; it must not drift."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "readme_tables.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
