@@ -70,6 +70,9 @@ class _Runtime:
     energy_wh: float = 0.0
     boost_base_wh: float | None = None
     boost_done: bool = False
+    ema_deficit: float = 0.0
+    ema_take: float = 0.0
+    ema_at: float | None = None
 
     def reset_timers(self) -> None:
         self.start_since = None
@@ -340,6 +343,9 @@ class Controller:
         auto = cfg.can_switch_phases and cfg.phase_mode is PhaseMode.AUTO
         up_level = max(3 * cfg.min_current, cfg.max_current) + _PHASE_UP_MARGIN_A
 
+        self._track_import_share(cfg, rt, plan, pool, now, auto=auto)
+        share_ok = self._import_share_pct(rt) <= s.max_import_share_pct
+
         if not rt.running:
             phases = rt.phases
             if auto:
@@ -350,7 +356,7 @@ class Controller:
                 return _Decision(demand=None, reason=Reason.WAITING_FOR_SURPLUS, plan=plan)
             if rt.start_since is None:
                 rt.start_since = now
-            if not rule.always_run and now - rt.start_since < s.start_delay_s:
+            if not rule.always_run and (now - rt.start_since < s.start_delay_s or not share_ok):
                 return _Decision(demand=None, reason=Reason.START_PENDING, plan=plan)
             if not self._min_off_done(rt, now):
                 return _Decision(demand=None, reason=Reason.WAITING_MIN_OFF_TIME, plan=plan)
@@ -378,8 +384,11 @@ class Controller:
             else:
                 if rt.phase_dir != want or rt.phase_since is None:
                     rt.phase_since, rt.phase_dir = now, want
+                # Anti-flap holds back going up again; going down is never held back
+                # because staying on three phases at minimum means importing.
                 interval_ok = (
-                    rt.last_switch_at is None
+                    want == 1
+                    or rt.last_switch_at is None
                     or now - rt.last_switch_at >= s.phase_switch_interval_s
                 )
                 if now - rt.phase_since >= delay and interval_ok:
@@ -393,7 +402,8 @@ class Controller:
             if rt.stop_since is None:
                 rt.stop_since = now
             min_on_done = rt.started_at is None or now - rt.started_at >= s.min_on_s
-            if now - rt.stop_since >= s.stop_time_s and min_on_done:
+            too_much_import = self._import_share_pct(rt) > s.stop_import_share_pct
+            if (now - rt.stop_since >= s.stop_time_s or too_much_import) and min_on_done:
                 return _Decision(demand=None, reason=Reason.WAITING_FOR_SURPLUS, plan=plan)
             stop_pending = True
         else:
@@ -401,6 +411,42 @@ class Controller:
         return self._solar_demand(
             cfg, rt, plan=plan, pool=pool, request=request, stop_pending=stop_pending
         )
+
+    def _track_import_share(
+        self,
+        cfg: ChargerConfig,
+        rt: _Runtime,
+        plan: ModePlan,
+        pool: float,
+        now: float,
+        *,
+        auto: bool,
+    ) -> None:
+        """Exponential averages (time constant = stop time) of what charging would import.
+
+        Whether the car charges or not, the pool is the surplus it could use, so the share of
+        grid energy a session at (at least) the minimum would have needed over the last stop
+        time is known at any moment. It stops sessions that keep importing through a string of
+        dips (each shorter than the stop time) and keeps a stop from restarting at the first
+        sunny minute, which is what limits starts on a cloudy day.
+        """
+        s = self._settings
+        phases = 1 if auto else rt.phases
+        rule = solar_rule(plan, s, cfg.min_current, phases)
+        need = cfg.min_current * phases
+        deficit = max(0.0, need - pool - rule.allowed_import)
+        take = max(need, min(pool, cfg.max_current * phases))
+        if rt.ema_at is None or s.stop_time_s <= 0:
+            rt.ema_deficit, rt.ema_take = deficit, take
+        else:
+            alpha = 1.0 - math.exp(-max(now - rt.ema_at, 0.0) / s.stop_time_s)
+            rt.ema_deficit += (deficit - rt.ema_deficit) * alpha
+            rt.ema_take += (take - rt.ema_take) * alpha
+        rt.ema_at = now
+
+    @staticmethod
+    def _import_share_pct(rt: _Runtime) -> float:
+        return 100.0 * rt.ema_deficit / rt.ema_take if rt.ema_take > 0 else 0.0
 
     @staticmethod
     def _solar_demand(

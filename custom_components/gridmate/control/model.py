@@ -216,6 +216,8 @@ class Settings:
     start_delay_s: float = 60.0
     stop_time_s: float = 600.0
     allowed_import: float = 0.0
+    stop_import_share_pct: float = 25.0
+    max_import_share_pct: float = 15.0
     green_min_level_pct: float = 100.0
     min_export_w: float = 0.0
     boost_energy_wh: float = 0.0
@@ -225,9 +227,9 @@ class Settings:
     battery_first_soc_pct: float | None = None
     min_on_s: float = 60.0
     min_off_s: float = 60.0
-    phase_up_delay_s: float = 60.0
-    phase_down_delay_s: float = 30.0
-    phase_switch_interval_s: float = 180.0
+    phase_up_delay_s: float = 30.0
+    phase_down_delay_s: float = 10.0
+    phase_switch_interval_s: float = 90.0
     phase_switch_pause_s: float = 5.0
     chargers: tuple[ChargerConfig, ...] = ()
 
