@@ -156,6 +156,8 @@ class Controller:
             st = states.get(cfg.charger_id)
             draws[cfg.charger_id] = self._draw(cfg, rt, st)
             self._track_energy(rt, st, draws[cfg.charger_id], dt)
+            if st is not None and st.connected:
+                self._update_boost(cfg, rt)
 
         plans: dict[str, ModePlan] = {}
         for cfg in s.chargers:
@@ -288,7 +290,6 @@ class Controller:
     ) -> _Decision:
         if st is None or not st.connected:
             return _Decision(demand=None, reason=Reason.DISCONNECTED, plan=plan)
-        self._update_boost(cfg, rt)
         if plan.mode is ChargeMode.OFF:
             reason = Reason.PROGRAM_OFF if plan.from_program else Reason.MODE_OFF
             return _Decision(demand=None, reason=reason, plan=plan)
