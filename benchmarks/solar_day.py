@@ -13,6 +13,16 @@ less than ``--ev-min`` (below it, nothing), and stops when its battery is full. 
 change commanded while current flows is sequenced by the charger (stop, switch, 5 s pause,
 resume), as real C2/1p3p chargers do; Gridmate sequences it itself and never needs that.
 
+Overload: a second with any phase above the fuse counts in ``overload_seconds``. It is
+excused in ``overload_seconds_after_grace`` only when the background load (house - solar) on
+that phase rose after the controller step whose command the car is following, and the
+overload would vanish without that rise: the "first step after a load jump" that no
+controller can see coming.
+
+Oracle: per connected second, the surplus (solar - house) clipped to the car's maximum power,
+zero below the 1-phase minimum power, summed, capped at what the battery can take. A
+controller that charges at minimum on part solar, part grid can exceed it.
+
 Writes DIR/timeline.csv (one row per second) and DIR/summary.json, prints the summary.
 """
 
@@ -129,9 +139,10 @@ def run(rows: Sequence[TraceRow], opts: RunOptions) -> tuple[dict[str, Any], lis
     overload_phase = [0, 0, 0]
     oracle_wh = 0.0
     timeline: list[tuple[Any, ...]] = []
-    background: deque[tuple[float, float, float]] = deque(
-        maxlen=opts.meter_interval + opts.response_delay + 1
-    )
+    # background (house - solar, A) seen by each controller step, to tell an overload the
+    # controller could not have known about (load changed after the step whose command the
+    # car follows now) from one it caused
+    seen: deque[tuple[int, tuple[float, ...]]] = deque([(-(10**9), (0.0, 0.0, 0.0))])
     prev_target = 0.0
     off_since_phases: int | None = None
     off_since: int | None = None
@@ -160,7 +171,6 @@ def run(rows: Sequence[TraceRow], opts: RunOptions) -> tuple[dict[str, Any], lis
         ev_i = (draw, draw if drawn_phases == 3 else 0.0, draw if drawn_phases == 3 else 0.0)
         mains = tuple((row.house[p] - solar_p[p]) / v + ev_i[p] for p in range(3))
         bg = tuple((row.house[p] - solar_p[p]) / v for p in range(3))
-        background.append((bg[0], bg[1], bg[2]))
 
         # --- controller step on meter updates
         if t % opts.meter_interval == 0:
@@ -173,6 +183,7 @@ def run(rows: Sequence[TraceRow], opts: RunOptions) -> tuple[dict[str, Any], lis
                 ev_phases=charger_phases,
             )
             target, phases = ctrl.step(obs)
+            seen.append((t, bg))
             target = min(_quantize(max(target, 0.0), site.resolution), site.ev_max)
             if 0 < target < site.ev_min - 1e-9:
                 m["invalid_commands"] += 1
@@ -222,6 +233,9 @@ def run(rows: Sequence[TraceRow], opts: RunOptions) -> tuple[dict[str, Any], lis
             surplus = row.solar_w - sum(row.house)
             if surplus >= min_1p_w:
                 oracle_wh += min(surplus, max_w) / 3600
+        while len(seen) > 1 and seen[1][0] <= t - max(opts.response_delay, 1):
+            seen.popleft()
+        basis = seen[0][1]
         over = [max(0.0, abs(mains[p]) - site.fuse) for p in range(3)]
         if any(o > 1e-9 for o in over):
             m["overload_seconds"] += 1
@@ -230,7 +244,7 @@ def run(rows: Sequence[TraceRow], opts: RunOptions) -> tuple[dict[str, Any], lis
             for p in range(3):
                 if over[p] > 1e-9:
                     overload_phase[p] += 1
-                    rise = bg[p] - background[0][p]
+                    rise = bg[p] - basis[p]
                     if rise <= 0 or abs(mains[p]) - rise > site.fuse + 1e-9:
                         excused = False
             if not excused:

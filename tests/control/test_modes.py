@@ -199,7 +199,10 @@ def test_programmed_outside_programs_runs_the_default_program() -> None:
     cmd = step(ctrl, 0, (0, 0, 0), local_time=WeekTime(weekday=1, second_of_day=43200))
     assert (cmd.commands[0].current, cmd.commands[0].reason) == (0, Reason.PROGRAM_OFF)
     # Sunday night is not a program day; Saturday 06:00 is past the Friday program
-    for when in (WeekTime(weekday=6, second_of_day=23 * 3600), WeekTime(weekday=5, second_of_day=6 * 3600)):
+    for when in (
+        WeekTime(weekday=6, second_of_day=23 * 3600),
+        WeekTime(weekday=5, second_of_day=6 * 3600),
+    ):
         assert step(ctrl, 1, (0, 0, 0), local_time=when).commands[0].current == 0
 
 

@@ -18,7 +18,6 @@ from custom_components.gridmate.control.limits import CapacityTracker
 
 from .util import charger, controller, solar_mains, state, step
 
-
 # ------------------------------------------------------------------ limits
 
 
@@ -197,7 +196,8 @@ def test_switch_up_after_delay_and_anti_flap_interval() -> None:
 
 def test_forced_single_phase_mode() -> None:
     ctrl = controller(
-        mode=ChargeMode.FAST, chargers=(charger(can_switch_phases=True, phase_mode=PhaseMode.SINGLE),)
+        mode=ChargeMode.FAST,
+        chargers=(charger(can_switch_phases=True, phase_mode=PhaseMode.SINGLE),),
     )
     cmd = step(ctrl, 0, (0, 0, 0)).commands[0]
     assert (cmd.current, cmd.phases) == (16, 1)
