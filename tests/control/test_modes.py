@@ -221,3 +221,30 @@ def test_per_charger_mode_override() -> None:
     res = step(ctrl, 0, (0, 0, 0), state("a"), state("b"))
     assert res.command("a").current == 16
     assert res.command("b").current == 0
+
+
+def test_solar_stops_after_no_surplus_stop_time_without_any_surplus() -> None:
+    ctrl = controller(mode=ChargeMode.SOLAR, start_delay_s=0, min_on_s=0, no_surplus_stop_s=120)
+    assert step(ctrl, 0, solar_mains(20)).commands[0].current == 6
+    no_sun = solar_mains(0, ev_current=6)  # the car's 18 A all come from the grid
+    for t in (1, 60, 120):
+        cmd = step(ctrl, t, no_sun, state(current=6)).commands[0]
+        assert (cmd.current, cmd.reason) == (6, Reason.SOLAR_STOP_PENDING)
+    cmd = step(ctrl, 121, no_sun, state(current=6)).commands[0]
+    assert (cmd.current, cmd.reason) == (0, Reason.WAITING_FOR_SURPLUS)
+
+
+def test_start_waits_until_recent_import_share_is_low() -> None:
+    ctrl = controller(mode=ChargeMode.SOLAR, start_delay_s=0, start_window_s=300)
+    for t in range(0, 600, 10):
+        assert step(ctrl, t, (2, 2, 2)).commands[0].reason is Reason.WAITING_FOR_SURPLUS
+    # the sun is back, but the last minutes say a session would have run on the grid
+    cmd = step(ctrl, 600, solar_mains(20)).commands[0]
+    assert (cmd.current, cmd.reason) == (0, Reason.START_PENDING)
+    started = None
+    for t in range(601, 1300):
+        if step(ctrl, t, solar_mains(20)).commands[0].current > 0:
+            started = t
+            break
+    assert started is not None
+    assert 700 < started < 1300

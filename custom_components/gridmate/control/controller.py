@@ -62,6 +62,7 @@ class _Runtime:
     phase_switches: int = 0
     start_since: float | None = None
     stop_since: float | None = None
+    no_surplus_since: float | None = None
     phase_since: float | None = None
     phase_dir: int = 0
     last_switch_at: float | None = None
@@ -72,11 +73,14 @@ class _Runtime:
     boost_done: bool = False
     ema_deficit: float = 0.0
     ema_take: float = 0.0
+    ema_start_deficit: float = 0.0
+    ema_start_take: float = 0.0
     ema_at: float | None = None
 
     def reset_timers(self) -> None:
         self.start_since = None
         self.stop_since = None
+        self.no_surplus_since = None
         self.phase_since = None
         self.phase_dir = 0
 
@@ -89,7 +93,6 @@ class _Decision:
     reason: Reason
     plan: ModePlan
     stop_pending: bool = False
-    need_short: bool = False  # the surplus does not cover the minimum
 
 
 class Controller:
@@ -345,7 +348,7 @@ class Controller:
         up_level = max(3 * cfg.min_current, cfg.max_current) + _PHASE_UP_MARGIN_A
 
         self._track_import_share(cfg, rt, plan, pool, now, auto=auto)
-        share_ok = self._import_share_pct(rt) <= s.max_import_share_pct
+        share_ok = _pct(rt.ema_start_deficit, rt.ema_start_take) <= s.max_import_share_pct
 
         if not rt.running:
             phases = rt.phases
@@ -403,12 +406,22 @@ class Controller:
             if rt.stop_since is None:
                 rt.stop_since = now
             min_on_done = rt.started_at is None or now - rt.started_at >= s.min_on_s
-            too_much_import = self._import_share_pct(rt) > s.stop_import_share_pct
-            if (now - rt.stop_since >= s.stop_time_s or too_much_import) and min_on_done:
+            too_much_import = _pct(rt.ema_deficit, rt.ema_take) > s.stop_import_share_pct
+            if pool > _EPS:
+                rt.no_surplus_since = None
+            elif rt.no_surplus_since is None:
+                rt.no_surplus_since = now
+            all_grid = (
+                rt.no_surplus_since is not None and now - rt.no_surplus_since >= s.no_surplus_stop_s
+            )
+            if (
+                now - rt.stop_since >= s.stop_time_s or too_much_import or all_grid
+            ) and min_on_done:
                 return _Decision(demand=None, reason=Reason.WAITING_FOR_SURPLUS, plan=plan)
             stop_pending = True
         else:
             rt.stop_since = None
+            rt.no_surplus_since = None
         return self._solar_demand(
             cfg, rt, plan=plan, pool=pool, request=request, stop_pending=stop_pending
         )
@@ -423,31 +436,31 @@ class Controller:
         *,
         auto: bool,
     ) -> None:
-        """Exponential averages (time constant = stop time) of what charging would import.
+        """Exponential averages of the grid share a session at (at least) minimum would have.
 
-        Whether the car charges or not, the pool is the surplus it could use, so the share of
-        grid energy a session at (at least) the minimum would have needed over the last stop
-        time is known at any moment. It stops sessions that keep importing through a string of
-        dips (each shorter than the stop time) and keeps a stop from restarting at the first
-        sunny minute, which is what limits starts on a cloudy day.
+        Whether the car charges or not, the pool is the surplus it could use, so that share is
+        known at any moment. Over the stop time it stops sessions that keep importing through
+        a string of dips, each shorter than the stop time. Over the (shorter) start window it
+        keeps a start from happening in the first sunny minute between clouds, which is what
+        limits starts on a cloudy day, yet forgets a heat pump's run quickly enough to use the
+        surplus once it stops.
         """
         s = self._settings
         phases = 1 if auto else rt.phases
         rule = solar_rule(plan, s, cfg.min_current, phases)
         need = cfg.min_current * phases
-        deficit = max(0.0, need - pool - rule.allowed_import)
+        # a session can import at most its minimum: cap the deficit there
+        deficit = min(need, max(0.0, need - pool - rule.allowed_import))
         take = max(need, min(pool, cfg.max_current * phases))
-        if rt.ema_at is None or s.stop_time_s <= 0:
-            rt.ema_deficit, rt.ema_take = deficit, take
-        else:
-            alpha = 1.0 - math.exp(-max(now - rt.ema_at, 0.0) / s.stop_time_s)
-            rt.ema_deficit += (deficit - rt.ema_deficit) * alpha
-            rt.ema_take += (take - rt.ema_take) * alpha
+        dt = 0.0 if rt.ema_at is None else max(now - rt.ema_at, 0.0)
+        first = rt.ema_at is None
+        rt.ema_deficit = _ema(rt.ema_deficit, deficit, dt, s.stop_time_s, first=first)
+        rt.ema_take = _ema(rt.ema_take, take, dt, s.stop_time_s, first=first)
+        rt.ema_start_deficit = _ema(
+            rt.ema_start_deficit, deficit, dt, s.start_window_s, first=first
+        )
+        rt.ema_start_take = _ema(rt.ema_start_take, take, dt, s.start_window_s, first=first)
         rt.ema_at = now
-
-    @staticmethod
-    def _import_share_pct(rt: _Runtime) -> float:
-        return 100.0 * rt.ema_deficit / rt.ema_take if rt.ema_take > 0 else 0.0
 
     @staticmethod
     def _solar_demand(
@@ -472,9 +485,7 @@ class Controller:
         reason = Reason.SOLAR_STOP_PENDING if stop_pending else Reason.CHARGING_SOLAR
         if not stop_pending and short:
             reason = Reason.CHARGING_MINIMUM
-        return _Decision(
-            demand=demand, reason=reason, plan=plan, stop_pending=stop_pending, need_short=short
-        )
+        return _Decision(demand=demand, reason=reason, plan=plan, stop_pending=stop_pending)
 
     @staticmethod
     def _with_battery_reason(decision: _Decision, battery_first: bool) -> _Decision:
@@ -595,9 +606,8 @@ class Controller:
         rt.resume_at = None
         rt.boost_base_wh = None
         rt.boost_done = False
-        if rt.running:
-            rt.running = False
-        del cfg
+        rt.running = False
+        del cfg  # same signature as the other per-charger helpers
 
     def _safe_step(
         self,
@@ -666,6 +676,17 @@ class Controller:
             boost_active=any(self._boosting(c) for c in s.chargers),
             boost_complete=any(self._runtime[c.charger_id].boost_done for c in s.chargers),
         )
+
+
+def _ema(value: float, sample: float, dt: float, tau: float, *, first: bool) -> float:
+    """Time-weighted exponential moving average (steps may be irregular)."""
+    if first or tau <= 0:
+        return sample
+    return value + (sample - value) * (1.0 - math.exp(-dt / tau))
+
+
+def _pct(part: float, whole: float) -> float:
+    return 100.0 * part / whole if whole > 0 else 0.0
 
 
 def _quiet(st: ChargerState) -> bool:

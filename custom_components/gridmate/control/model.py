@@ -218,6 +218,8 @@ class Settings:
     allowed_import: float = 0.0
     stop_import_share_pct: float = 25.0
     max_import_share_pct: float = 15.0
+    start_window_s: float = 300.0
+    no_surplus_stop_s: float = 120.0
     green_min_level_pct: float = 100.0
     min_export_w: float = 0.0
     boost_energy_wh: float = 0.0
@@ -264,6 +266,10 @@ class Settings:
             "phase_switch_pause_s",
             "min_export_w",
             "start_current",
+            "start_window_s",
+            "no_surplus_stop_s",
+            "stop_import_share_pct",
+            "max_import_share_pct",
         ):
             _check(getattr(self, name) >= 0, f"{name} must not be negative")
 
