@@ -64,9 +64,9 @@ def table(results: list[tuple[str, Scenario, str, dict[str, Any]]]) -> str:
     head = (
         "| trace | scenario | controller | EV kWh | EV solar kWh | % of oracle (kWh) "
         "| EV grid kWh | grid % of EV | exported while waiting kWh | s above fuse "
-        "(after grace) | starts | phase sw | setpoints |"
+        "(after grace) | A*s above fuse | starts | phase sw | setpoints |"
     )
-    lines = [head, "|" + "---|" * 13]
+    lines = [head, "|" + "---|" * 14]
     for trace, scenario, controller, s in results:
         pct = s["solar_share_of_oracle_pct"]
         lines.append(
@@ -76,6 +76,7 @@ def table(results: list[tuple[str, Scenario, str, dict[str, Any]]]) -> str:
             f"| {s['ev_grid_share_pct'] if s['ev_grid_share_pct'] is not None else '-'} "
             f"| {s['export_connected_kwh']:.2f} "
             f"| {s['overload_seconds']} ({s['overload_seconds_after_grace']}) "
+            f"| {s['overload_amp_seconds']:.0f} "
             f"| {s['starts']} | {s['phase_switches']} | {s['setpoint_changes']} |"
         )
     return "\n".join(lines)
