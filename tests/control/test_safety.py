@@ -56,6 +56,13 @@ def test_circuit_limit_with_its_own_meter() -> None:
     assert (cmd.current, cmd.reason, cmd.limit_phase) == (8, Reason.LIMITED_BY_CIRCUIT, 1)
 
 
+def test_circuit_limit_without_meter_bounds_the_chargers_together() -> None:
+    ctrl = controller(mode=ChargeMode.SMART, max_circuit=20, chargers=(charger("a"), charger("b")))
+    res = step(ctrl, 0, (0, 0, 0), state("a"), state("b"))
+    assert [c.current for c in res.commands] == [10, 10]
+    assert res.command("a").reason is Reason.LIMITED_BY_CIRCUIT
+
+
 def test_sum_limit() -> None:
     ctrl = controller(mode=ChargeMode.SMART, max_sum_mains=40)
     cmd = step(ctrl, 0, (5, 5, 5)).commands[0]  # 25 A left for 3 phases: 8.33 A

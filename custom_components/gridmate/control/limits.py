@@ -46,13 +46,18 @@ def compute_headroom(
     """Headroom from MaxMains, MaxCircuit, MaxSumMains and the capacity cap.
 
     ``ev_draw`` is what all managed chargers draw now, per installation phase. Chargers are
-    assumed to sit behind the circuit meter when one is configured (SmartEVSE's sub-panel).
+    assumed to sit behind the circuit meter when one is configured (SmartEVSE's sub-panel);
+    with a circuit limit but no circuit meter the limit applies to the chargers' sum.
     """
     base = subtract(mains.currents, ev_draw)
     phase = [settings.max_mains - b for b in base]
     reasons = [Reason.LIMITED_BY_MAIN_FUSE] * 3
-    if settings.max_circuit is not None and circuit is not None:
-        circuit_base = subtract(circuit.currents, ev_draw)
+    if settings.max_circuit is not None:
+        # Without a circuit meter the circuit limit bounds the chargers themselves
+        # (SmartEVSE: "it will only limit the total current the Master is using").
+        circuit_base = (
+            subtract(circuit.currents, ev_draw) if circuit is not None else (0.0, 0.0, 0.0)
+        )
         for p in range(3):
             room = settings.max_circuit - circuit_base[p]
             if room < phase[p]:
