@@ -202,6 +202,26 @@ class Settings:
 
     Current thresholds that are about solar surplus (start current, allowed import) are sums
     over all phases, like SmartEVSE's START and IMPORT; fuse limits are per phase.
+
+    Limits: ``max_mains`` (A per phase, MaxMains), ``max_circuit`` (A per phase; with a
+    circuit reading it limits the sub-panel, without one the chargers' own sum, MaxCircuit),
+    ``max_sum_mains`` (A, sum of the three phases), ``capacity_cap_w`` (15-minute average
+    import power; applies to smart and the solar modes, not to fast and boost, which the user
+    picks to charge regardless of the tariff). Safety: ``stale_timeout_s`` (mains or circuit
+    data older than this means ``safe_current``, A, 0 = stop).
+
+    Solar family: ``start_current`` (A, surplus needed to start, never less than the minimum
+    minus ``allowed_import``), ``start_delay_s`` (surplus held that long), ``stop_time_s``
+    (import beyond ``allowed_import`` that long stops; 0 = at once, use min_solar for
+    "never"), ``stop_import_share_pct`` (also stop when the grid share over the stop time
+    exceeds it), ``max_import_share_pct`` over ``start_window_s`` (no start while the recent
+    grid share a session would have had exceeds it), ``no_surplus_stop_s`` (stop after that
+    long with no surplus at all). Green: ``green_min_level_pct``, ``min_export_w``. Boost:
+    ``boost_energy_wh`` (0 = until the mode changes), then ``boost_fallback_mode``.
+    Programmed: ``programs`` and ``default_program``. Battery: ``battery_first_soc_pct``.
+    Contactor care: ``min_on_s``, ``min_off_s``. C2: ``phase_up_delay_s``,
+    ``phase_down_delay_s``, ``phase_switch_interval_s`` (before going up again),
+    ``phase_switch_pause_s`` (off time around a switch).
     """
 
     mode: ChargeMode = ChargeMode.SMART
