@@ -334,3 +334,20 @@ def test_eight_chargers_at_most_and_unique_ids() -> None:
 def test_invalid_charger_config_is_rejected(kw: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         charger(**kw)
+
+
+def test_two_solar_chargers_share_the_surplus() -> None:
+    chargers = (charger("a", phases=1, first_phase=0), charger("b", phases=1, first_phase=1))
+    ctrl = controller(mode=ChargeMode.SOLAR, start_delay_s=0, chargers=chargers)
+    res = step(ctrl, 0, solar_mains(30), state("a", phases=1), state("b", phases=1))
+    # 30 A of surplus: both minimums (12 A), the remaining 18 A split evenly
+    assert [c.current for c in res.commands] == [15, 15]
+    assert {c.reason for c in res.commands} == {Reason.CHARGING_SOLAR}
+
+
+def test_update_settings_keeps_start_count_and_timers() -> None:
+    ctrl = controller(mode=ChargeMode.SMART)
+    step(ctrl, 0, (0, 0, 0))
+    ctrl.update_settings(Settings(mode=ChargeMode.FAST, max_mains=32, chargers=(charger(),)))
+    cmd = step(ctrl, 1, (0, 0, 0), state(current=16)).commands[0]
+    assert (cmd.current, cmd.starts, cmd.mode) == (16, 1, ChargeMode.FAST)
