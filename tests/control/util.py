@@ -27,10 +27,8 @@ def state(
     connected: bool = True,
     current: float = 0.0,
     phases: int = 3,
-    first_phase: int = 0,
 ) -> ChargerState:
     """A charger state drawing ``current`` on ``phases`` phases."""
-    del first_phase
     actual = (current, current if phases == 3 else 0.0, current if phases == 3 else 0.0)
     return ChargerState(
         charger_id=charger_id,
