@@ -37,6 +37,20 @@ def test_overload_beyond_minimum_stops_at_once_despite_min_on_time() -> None:
     assert (cmd.current, cmd.reason, cmd.limit_phase) == (0, Reason.LIMITED_BY_MAIN_FUSE, 1)
 
 
+def test_steps_between_mains_readings_keep_the_base_load_of_that_reading() -> None:
+    ctrl = controller(mode=ChargeMode.SMART)
+    reading = MeterReading(currents=(20, 20, 20), timestamp=0)
+
+    def at(now: float, ev: float) -> float:
+        res = ctrl.step(StepInput(now=now, mains=reading, chargers=(state(current=ev),)))
+        return res.commands[0].current
+
+    assert at(0, 6) == 11  # base 14 A, fuse 25 A
+    # a watchdog tick: the car already draws 11 A, the mains reading still shows 6 A of it;
+    # 20 - 11 would suggest 16 A of room and overload the fuse by 5 A
+    assert at(1, 11) == 11
+
+
 def test_never_between_zero_and_minimum() -> None:
     ctrl = controller(mode=ChargeMode.SMART)
     cmd = step(ctrl, 0, (20, 5, 5)).commands[0]  # 5 A of room on L1 < 6 A minimum

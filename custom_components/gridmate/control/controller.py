@@ -23,6 +23,7 @@ from .model import (
     ChargerCommand,
     ChargerConfig,
     ChargerState,
+    MeterReading,
     PhaseCurrents,
     PhaseMode,
     Reason,
@@ -108,6 +109,7 @@ class Controller:
         self._runtime: dict[str, _Runtime] = {}
         self._capacity = CapacityTracker()
         self._last_now: float | None = None
+        self._snapshot: tuple[MeterReading, dict[str, PhaseCurrents]] | None = None
         self._sync_runtime()
 
     @property
@@ -171,6 +173,7 @@ class Controller:
             return self._safe_step(inputs, states, plans)
         assert inputs.mains is not None
         self._capacity.add_reading(inputs.mains, s.voltage, s.stale_timeout_s)
+        draws = self._consistent_draws(inputs.mains, draws)
 
         total = [0.0, 0.0, 0.0]
         solar_draw = 0.0
@@ -249,6 +252,23 @@ class Controller:
         if inputs.mains is None or inputs.now - inputs.mains.timestamp > timeout:
             return True
         return inputs.circuit is not None and inputs.now - inputs.circuit.timestamp > timeout
+
+    def _consistent_draws(
+        self, mains: MeterReading, draws: dict[str, PhaseCurrents]
+    ) -> dict[str, PhaseCurrents]:
+        """Charger draws that belong with this mains reading.
+
+        The base load is mains minus charger draws, so both must describe the same moment.
+        Between two mains readings (watchdog ticks, charger updates) the chargers may already
+        draw more than the old reading shows; subtracting their new currents from the old
+        mains would make room that does not exist. So the draws seen at the first step with
+        a mains reading are kept until the next reading arrives.
+        """
+        if self._snapshot is not None and self._snapshot[0] == mains:
+            kept = self._snapshot[1]
+            return {cid: kept.get(cid, draw) for cid, draw in draws.items()}
+        self._snapshot = (mains, draws)
+        return draws
 
     def _draw(self, cfg: ChargerConfig, rt: _Runtime, st: ChargerState | None) -> PhaseCurrents:
         """What the charger draws now per installation phase.
