@@ -37,6 +37,8 @@ from .sharing import Allocation, Demand, quantize_down, share
 _EPS = 1e-6
 _QUIET_A = 0.5
 """Below this measured current a charger counts as not drawing (safe to switch phases)."""
+_CAR_PHASE_A = 1.0
+"""A phase carrying at least this much while charging is one the car draws on."""
 _PHASE_UP_MARGIN_A = 1.0
 """Extra surplus (sum of phases) before going from one to three phases: regulation room."""
 _HARD_LIMITS = frozenset(
@@ -61,6 +63,7 @@ class _Runtime:
     stopped_at: float | None = None
     starts: int = 0
     phase_switches: int = 0
+    car_phases: int | None = None  # fewer phases than switched in, as measured
     start_since: float | None = None
     stop_since: float | None = None
     no_surplus_since: float | None = None
@@ -163,6 +166,7 @@ class Controller:
             self._track_energy(rt, st, draws[cfg.charger_id], dt)
             if st is not None and st.connected:
                 self._update_boost(cfg, rt)
+                self._observe_car_phases(rt, st)
 
         plans: dict[str, ModePlan] = {}
         for cfg in s.chargers:
@@ -232,7 +236,7 @@ class Controller:
             decision = self._with_battery_reason(decision, battery_first)
             decisions[i] = decision
             if decision.demand is not None and decision.demand.pool_bound:
-                pool_left -= decision.demand.floor * len(decision.demand.phases)
+                pool_left -= decision.demand.floor * decision.demand.pool_weight
 
         demands = [
             decisions[i].demand or _idle_demand(s.chargers[i]) for i in range(len(s.chargers))
@@ -290,6 +294,22 @@ class Controller:
             for p in cfg.mains_phases(phases):
                 out[p] += assumed
         return (out[0], out[1], out[2])
+
+    def _observe_car_phases(self, rt: _Runtime, st: ChargerState) -> None:
+        """Learn that the car draws on fewer phases than the charger offers.
+
+        A one-phase car on a three-phase charger takes the offered current on one phase
+        only; counting three phases would waste two thirds of the surplus. The headroom
+        still reserves every switched-in phase (the car may add phases any time).
+        """
+        if rt.switch_to is not None or rt.resume_at is not None or not st.charging:
+            return
+        measured = st.phases_in_use
+        if st.actual_currents is not None:
+            measured = sum(1 for a in st.actual_currents if a >= _CAR_PHASE_A)
+        if measured is None or measured <= 0:
+            return
+        rt.car_phases = measured if measured < rt.phases else None
 
     def _track_energy(
         self, rt: _Runtime, st: ChargerState | None, draw: PhaseCurrents, dt: float
@@ -372,9 +392,9 @@ class Controller:
 
         if not rt.running:
             phases = rt.phases
-            if auto:
+            if auto and rt.car_phases is None:
                 phases = 3 if pool >= up_level else 1
-            rule = solar_rule(plan, s, cfg.min_current, phases)
+            rule = solar_rule(plan, s, cfg.min_current, min(phases, rt.car_phases or 3))
             if not (rule.always_run or pool >= rule.start_threshold):
                 rt.start_since = None
                 return _Decision(demand=None, reason=Reason.WAITING_FOR_SURPLUS, plan=plan)
@@ -390,10 +410,10 @@ class Controller:
                 cfg, rt, plan=plan, pool=pool, request=request, stop_pending=False
             )
 
-        phases = rt.phases
+        phases = min(rt.phases, rt.car_phases or 3)  # what the car really draws on
         rule = solar_rule(plan, s, cfg.min_current, phases)
         deficit = cfg.min_current * phases - pool
-        if auto:
+        if auto and rt.car_phases is None:
             # Phase decisions use solar's allowed import even in min+solar: charging on one
             # phase at minimum imports less than on three.
             tolerated = min(rule.allowed_import, s.allowed_import)
@@ -466,7 +486,7 @@ class Controller:
         surplus once it stops.
         """
         s = self._settings
-        phases = 1 if auto else rt.phases
+        phases = 1 if auto else min(rt.phases, rt.car_phases or 3)
         rule = solar_rule(plan, s, cfg.min_current, phases)
         need = cfg.min_current * phases
         # a session can import at most its minimum: cap the deficit there
@@ -492,6 +512,7 @@ class Controller:
         request: float,
         stop_pending: bool,
     ) -> _Decision:
+        used = min(rt.phases, rt.car_phases or 3)
         demand = Demand(
             phases=cfg.mains_phases(rt.phases),
             floor=cfg.min_current,
@@ -500,8 +521,9 @@ class Controller:
             priority=cfg.priority,
             pool_bound=True,
             cap_bound=True,
+            pool_phases=used,
         )
-        short = pool < cfg.min_current * rt.phases - _EPS
+        short = pool < cfg.min_current * used - _EPS
         reason = Reason.SOLAR_STOP_PENDING if stop_pending else Reason.CHARGING_SOLAR
         if not stop_pending and short:
             reason = Reason.CHARGING_MINIMUM
@@ -532,6 +554,7 @@ class Controller:
         """Change phases; True when done now (nothing flowing), else a switch is started."""
         if not rt.running and rt.target <= 0 and _quiet(st):
             rt.phases = phases
+            rt.car_phases = None
             rt.phase_switches += 1
             rt.last_switch_at = now
             return True
@@ -547,6 +570,7 @@ class Controller:
         if rt.switch_to is not None:
             if _quiet(st):
                 rt.phases = rt.switch_to
+                rt.car_phases = None
                 rt.switch_to = None
                 rt.phase_switches += 1
                 rt.last_switch_at = now
@@ -626,6 +650,7 @@ class Controller:
         rt.resume_at = None
         rt.boost_base_wh = None
         rt.boost_done = False
+        rt.car_phases = None
         rt.running = False
         del cfg  # same signature as the other per-charger helpers
 

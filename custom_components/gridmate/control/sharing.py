@@ -37,6 +37,12 @@ class Demand:
     priority: int
     pool_bound: bool  # current above the floor comes from the solar pool
     cap_bound: bool  # subject to the capacity-tariff cap
+    pool_phases: int = 0  # phases the car really draws on (a 1-phase car on a 3-phase charger)
+
+    @property
+    def pool_weight(self) -> int:
+        """Surplus used per ampere: the phases the car draws on."""
+        return self.pool_phases or len(self.phases)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,7 +90,7 @@ class _Room:
         if demand.cap_bound:
             self.cap -= amount * n
         if demand.pool_bound:
-            self.pool -= amount * n
+            self.pool -= amount * demand.pool_weight
 
 
 def share(
@@ -134,11 +140,14 @@ def share(
                     Reason.LIMITED_BY_CAPACITY_CAP,
                     {i for i in active if demands[i].cap_bound},
                 ),
-                (room.pool, Reason.CHARGING_SOLAR, {i for i in active if demands[i].pool_bound}),
             ):
                 weight = sum(len(demands[i].phases) for i in members)
                 if weight and value != math.inf:
                     binding.append((value / weight, reason, None, members))
+            solar = {i for i in active if demands[i].pool_bound}
+            solar_weight = sum(demands[i].pool_weight for i in solar)
+            if solar_weight and room.pool != math.inf:
+                binding.append((room.pool / solar_weight, Reason.CHARGING_SOLAR, None, solar))
             for value, _reason, _phase, _members in binding:
                 delta = min(delta, value)
             delta = max(delta, 0.0)
