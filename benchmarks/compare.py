@@ -2,12 +2,13 @@
 
     python -m benchmarks.compare [--jobs 2] [--markdown FILE] [--traces NAME ...]
 
-Scenarios (all with a 25 A main fuse, a 3-phase car of 6-16 A at 0.1 A resolution, a 2 s
+Scenarios (all with a 25 A main fuse, a 3-phase car (unless said) of 6-16 A at 0.1 A, a 2 s
 car response delay, 230 V):
 
 - ``solar``: solar mode with 1p/3p switching (C2), meter every 1 s. The issue's targets.
 - ``solar dsmr``: the same with a meter every 10 s (DSMR 4.2).
 - ``solar 3p``: solar mode, fixed three phases (no C2).
+- ``solar 1p car``: solar mode, a one-phase car (6-16 A on L1).
 - ``min_solar``: min+solar with switching.
 - ``smart`` and ``fast``: load management / full power, fixed three phases (fuse check).
 """
@@ -35,12 +36,14 @@ class Scenario:
     mode: str
     phase_switching: bool
     meter_interval: int = 1
+    ev_phases: int = 3
 
 
 SCENARIOS = (
     Scenario("solar", "solar", phase_switching=True),
     Scenario("solar dsmr", "solar", phase_switching=True, meter_interval=10),
     Scenario("solar 3p", "solar", phase_switching=False),
+    Scenario("solar 1p car", "solar", phase_switching=False, ev_phases=1),
     Scenario("min_solar", "min_solar", phase_switching=True),
     Scenario("smart", "smart", phase_switching=False),
     Scenario("fast", "fast", phase_switching=False),
@@ -52,7 +55,11 @@ def _one(job: tuple[str, Scenario, str]) -> tuple[str, Scenario, str, dict[str, 
     rows = read_trace(TRACES / f"{trace}.csv.gz")
     opts = RunOptions(
         controller=controller,
-        site=SiteConfig(mode=scenario.mode, phase_switching=scenario.phase_switching),
+        site=SiteConfig(
+            mode=scenario.mode,
+            phase_switching=scenario.phase_switching,
+            ev_phases=scenario.ev_phases,
+        ),
         meter_interval=scenario.meter_interval,
     )
     summary, _ = run(rows, opts)
