@@ -39,13 +39,31 @@ def test_smart_limited_by_main_fuse_on_the_loaded_phase() -> None:
     assert (cmd.current, cmd.reason, cmd.limit_phase) == (15, Reason.LIMITED_BY_MAIN_FUSE, 1)
 
 
-def test_smart_obeys_capacity_cap_fast_does_not() -> None:
+def test_every_mode_obeys_the_capacity_cap() -> None:
     # cap 10 kW -> 43.48 A summed; base 6 A -> 37.48 A for 3 phases -> 12.49 A -> 12 A
-    smart = controller(mode=ChargeMode.SMART, capacity_cap_w=10_000)
-    cmd = step(smart, 0, (2, 2, 2)).commands[0]
-    assert (cmd.current, cmd.reason) == (12, Reason.LIMITED_BY_CAPACITY_CAP)
-    fast = controller(mode=ChargeMode.FAST, capacity_cap_w=10_000)
-    assert step(fast, 0, (2, 2, 2)).commands[0].current == 16
+    for mode in (ChargeMode.SMART, ChargeMode.FAST, ChargeMode.BOOST):
+        ctrl = controller(mode=mode, capacity_cap_w=10_000)
+        cmd = step(ctrl, 0, (2, 2, 2)).commands[0]
+        assert (cmd.current, cmd.reason) == (12, Reason.LIMITED_BY_CAPACITY_CAP)
+
+
+def test_smart_raises_gradually_fast_at_once_both_cut_at_once() -> None:
+    smart = controller(mode=ChargeMode.SMART)
+    assert step(smart, 0, (19, 5, 5)).commands[0].current == 6
+    # base L1 13 A: 12 A of room. Smart goes a quarter of the way per step, at least 1 A
+    # (the resolution), rounded down: 6 -> 7 (7.5) -> 8 (8.25) -> 9 -> 10 -> 11 -> 12
+    ev = 6.0
+    seen = []
+    for t in range(1, 7):
+        ev = step(smart, t, (13 + ev, 5 + ev, 5 + ev), state(current=ev)).commands[0].current
+        seen.append(ev)
+    assert seen == [7, 8, 9, 10, 11, 12]
+    fast = controller(mode=ChargeMode.FAST)
+    assert step(fast, 0, (19, 5, 5)).commands[0].current == 6
+    assert step(fast, 1, (19, 11, 11), state(current=6)).commands[0].current == 12
+    # a 5 A jump on L1: smart cuts to the room at once (base 18 A -> 7 A)
+    cmd = step(smart, 7, (30, 17, 17), state(current=12)).commands[0]
+    assert (cmd.current, cmd.reason, cmd.limit_phase) == (7, Reason.LIMITED_BY_MAIN_FUSE, 1)
 
 
 def test_solar_waits_for_start_delay_then_shares_the_surplus() -> None:

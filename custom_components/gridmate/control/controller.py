@@ -365,7 +365,7 @@ class Controller:
                 resolution=cfg.resolution,
                 priority=cfg.priority,
                 pool_bound=False,
-                cap_bound=plan.mode is ChargeMode.SMART,
+                cap_bound=True,
             )
             reason = Reason.BOOST if plan.boost else Reason.CHARGING
             return _Decision(demand=demand, reason=reason, plan=plan)
@@ -617,6 +617,11 @@ class Controller:
                 limit_phase = alloc.limit_phase
         if reason is Reason.DISCONNECTED:
             self._disconnect(cfg, rt)
+        if decision.plan.mode is ChargeMode.SMART and rt.running and current > rt.target > 0:
+            # Smart raises gradually (a quarter of the way per step, like SmartEVSE); fast
+            # jumps. Both cut at once: decreases are never delayed.
+            step_up = max(cfg.resolution, (current - rt.target) / 4)
+            current = min(current, quantize_down(rt.target + step_up, cfg.resolution))
         self._apply(rt, current, now)
         return ChargerCommand(
             charger_id=cfg.charger_id,

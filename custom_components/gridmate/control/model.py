@@ -206,9 +206,9 @@ class Settings:
     Limits: ``max_mains`` (A per phase, MaxMains), ``max_circuit`` (A per phase; with a
     circuit reading it limits the sub-panel, without one the chargers' own sum, MaxCircuit),
     ``max_sum_mains`` (A, sum of the three phases), ``capacity_cap_w`` (15-minute average
-    import power; applies to smart and the solar modes, not to fast and boost, which the user
-    picks to charge regardless of the tariff). Safety: ``stale_timeout_s`` (mains or circuit
-    data older than this means ``safe_current``, A, 0 = stop).
+    import power). Every mode obeys every limit; fast and boost jump to the room at once,
+    smart raises gradually. Safety: ``stale_timeout_s`` (mains or circuit data older than
+    this means ``safe_current``, A, 0 = stop).
 
     Solar family: ``start_current`` (A, surplus needed to start, never less than the minimum
     minus ``allowed_import``), ``start_delay_s`` (surplus held that long), ``stop_time_s``
