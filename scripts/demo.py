@@ -34,25 +34,17 @@ from custom_components.gridmate.devices.smart_connect.registers import (  # noqa
     REGISTERS_BY_KEY,
     Quantity,
 )
+from custom_components.gridmate.sensor import ENABLED_BY_DEFAULT  # noqa: E402
 from simulator.smart_connect import SmartConnectSimulator  # noqa: E402
 
 LOGIN = ("demo", "demo")
 SERIAL = "0123456789AB"
 SIM_PASSWORD = "demo-pass"
-# Entities the check compares: enabled by default, and every quantity kind among them.
-CHECKED_KEYS = (
-    "voltage_l1",
-    "voltage_l2",
-    "voltage_l3",
-    "current_l1",
-    "current_l2",
-    "current_l3",
-    "active_power",
-    "active_power_l1",
-    "active_power_l2",
-    "active_power_l3",
-    "energy_import",
-    "energy_export",
+# Entities the check compares: the measurements enabled by default.
+CHECKED_KEYS = tuple(
+    key
+    for key in sorted(ENABLED_BY_DEFAULT)
+    if key in REGISTERS_BY_KEY and REGISTERS_BY_KEY[key].quantity is not Quantity.COUNT
 )
 
 

@@ -117,6 +117,18 @@ async def validate_smart_connect(
     )
 
 
+def _error_key(err: Exception) -> str:
+    """The one mapping from a connection-test failure to its translated form error."""
+    if isinstance(err, SmartConnectAuthError):
+        return "invalid_auth"
+    if isinstance(err, ModbusUnreachableError):
+        return "modbus_unreachable"
+    if isinstance(err, SmartConnectConnectionError):
+        return "cannot_connect"
+    LOGGER.exception("Unexpected error while testing the Smart Connect", exc_info=err)
+    return "unknown"
+
+
 async def _try_validate(
     hass: HomeAssistant, user_input: Mapping[str, Any], errors: dict[str, str]
 ) -> SmartConnectIdentity | None:
@@ -125,15 +137,8 @@ async def _try_validate(
         return await validate_smart_connect(
             hass, user_input[CONF_HOST], user_input[CONF_PASSWORD], int(user_input[CONF_PORT])
         )
-    except SmartConnectAuthError:
-        errors["base"] = "invalid_auth"
-    except ModbusUnreachableError:
-        errors["base"] = "modbus_unreachable"
-    except SmartConnectConnectionError:
-        errors["base"] = "cannot_connect"
-    except Exception:
-        LOGGER.exception("Unexpected error while testing the Smart Connect")
-        errors["base"] = "unknown"
+    except Exception as err:
+        errors["base"] = _error_key(err)
     return None
 
 
@@ -223,13 +228,8 @@ class GridmateConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             try:
                 await api.status()
-            except SmartConnectAuthError:
-                errors["base"] = "invalid_auth"
-            except SmartConnectConnectionError:
-                errors["base"] = "cannot_connect"
-            except Exception:
-                LOGGER.exception("Unexpected error while testing the Smart Connect")
-                errors["base"] = "unknown"
+            except Exception as err:
+                errors["base"] = _error_key(err)
             else:
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}
