@@ -214,7 +214,10 @@ def generate(name: str, seconds: int = DAY, start: int = 0) -> list[tuple[int, .
     spec = DAYS[name]
     rng = random.Random(spec.seed)
     solar = _solar(spec, rng, DAY, 0)[start : start + seconds]
-    house = _house(spec, random.Random(spec.seed + 100), seconds, start)
+    # always the whole day, then the slice: a slice equals the same seconds of the full trace
+    house = [
+        p[start : start + seconds] for p in _house(spec, random.Random(spec.seed + 100), DAY, 0)
+    ]
     lo, hi = spec.connected_h[0] * 3600, spec.connected_h[1] * 3600
     rows = []
     for i in range(seconds):

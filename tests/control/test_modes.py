@@ -271,13 +271,17 @@ def test_start_waits_until_recent_import_share_is_low() -> None:
 def test_one_phase_car_on_three_phase_charger_gets_the_whole_surplus() -> None:
     ctrl = controller(mode=ChargeMode.SOLAR, start_delay_s=0)
     assert step(ctrl, 0, solar_mains(20)).commands[0].current == 6
-    # the car draws on L1 only: 20 A of surplus is 20 A for it, not 6.67 A on three phases
-    cmd = step(ctrl, 1, solar_mains(20, ev_current=6, ev_phases=1), state(current=6, phases=1))
+    # the car draws on L1 only: once that has lasted 10 s, 20 A of surplus is 20 A for it,
+    # not 6.67 A on three phases
+    one_phase = (solar_mains(20, ev_current=6, ev_phases=1), state(current=6, phases=1))
+    assert step(ctrl, 1, *one_phase).commands[0].current == 6
+    assert step(ctrl, 10, *one_phase).commands[0].current == 6
+    cmd = step(ctrl, 11, *one_phase)
     assert (cmd.commands[0].current, cmd.commands[0].phases) == (16, 3)
     # the fuse still reserves all three phases: L2 at 24 A leaves 1 A there
     cmd = step(
         ctrl,
-        2,
+        12,
         (-20 / 3 + 16, 24, -20 / 3),
         state(current=16, phases=1),
     )

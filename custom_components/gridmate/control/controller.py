@@ -39,6 +39,8 @@ _QUIET_A = 0.5
 """Below this measured current a charger counts as not drawing (safe to switch phases)."""
 _CAR_PHASE_A = 1.0
 """A phase carrying at least this much while charging is one the car draws on."""
+_CAR_PHASE_CONFIRM_S = 10.0
+"""How long a car must draw on fewer phases before the surplus is counted that way."""
 _PHASE_UP_MARGIN_A = 1.0
 """Extra surplus (sum of phases) before going from one to three phases: regulation room."""
 _HARD_LIMITS = frozenset(
@@ -64,6 +66,7 @@ class _Runtime:
     starts: int = 0
     phase_switches: int = 0
     car_phases: int | None = None  # fewer phases than switched in, as measured
+    fewer_phases_since: float | None = None
     start_since: float | None = None
     stop_since: float | None = None
     no_surplus_since: float | None = None
@@ -166,7 +169,7 @@ class Controller:
             self._track_energy(rt, st, draws[cfg.charger_id], dt)
             if st is not None and st.connected:
                 self._update_boost(cfg, rt)
-                self._observe_car_phases(rt, st)
+                self._observe_car_phases(rt, st, now)
 
         plans: dict[str, ModePlan] = {}
         for cfg in s.chargers:
@@ -295,7 +298,7 @@ class Controller:
                 out[p] += assumed
         return (out[0], out[1], out[2])
 
-    def _observe_car_phases(self, rt: _Runtime, st: ChargerState) -> None:
+    def _observe_car_phases(self, rt: _Runtime, st: ChargerState, now: float) -> None:
         """Learn that the car draws on fewer phases than the charger offers.
 
         A one-phase car on a three-phase charger takes the offered current on one phase
@@ -309,7 +312,14 @@ class Controller:
             measured = sum(1 for a in st.actual_currents if a >= _CAR_PHASE_A)
         if measured is None or measured <= 0:
             return
-        rt.car_phases = measured if measured < rt.phases else None
+        if measured >= rt.phases:
+            rt.car_phases, rt.fewer_phases_since = None, None
+            return
+        # only believe it after a while: some cars bring their phases up one by one
+        if rt.fewer_phases_since is None:
+            rt.fewer_phases_since = now
+        if now - rt.fewer_phases_since >= _CAR_PHASE_CONFIRM_S:
+            rt.car_phases = measured
 
     def _track_energy(
         self, rt: _Runtime, st: ChargerState | None, draw: PhaseCurrents, dt: float
@@ -555,6 +565,7 @@ class Controller:
         if not rt.running and rt.target <= 0 and _quiet(st):
             rt.phases = phases
             rt.car_phases = None
+            rt.fewer_phases_since = None
             rt.phase_switches += 1
             rt.last_switch_at = now
             return True
@@ -571,6 +582,7 @@ class Controller:
             if _quiet(st):
                 rt.phases = rt.switch_to
                 rt.car_phases = None
+                rt.fewer_phases_since = None
                 rt.switch_to = None
                 rt.phase_switches += 1
                 rt.last_switch_at = now
@@ -656,6 +668,7 @@ class Controller:
         rt.boost_base_wh = None
         rt.boost_done = False
         rt.car_phases = None
+        rt.fewer_phases_since = None
         rt.running = False
         del cfg  # same signature as the other per-charger helpers
 
