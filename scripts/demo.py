@@ -34,7 +34,7 @@ from custom_components.gridmate.devices.smart_connect.registers import (  # noqa
     REGISTERS_BY_KEY,
     Quantity,
 )
-from custom_components.gridmate.sensor import ENABLED_BY_DEFAULT  # noqa: E402
+from custom_components.gridmate.smart_connect.sensor import ENABLED_BY_DEFAULT  # noqa: E402
 from simulator.smart_connect import SmartConnectSimulator  # noqa: E402
 
 LOGIN = ("demo", "demo")

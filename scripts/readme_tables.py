@@ -20,7 +20,7 @@ from custom_components.gridmate.devices.smart_connect.registers import (  # noqa
     REGISTERS,
     block_of,
 )
-from custom_components.gridmate.sensor import (  # noqa: E402
+from custom_components.gridmate.smart_connect.sensor import (  # noqa: E402
     PRESENTATION,
     SMART_CONNECT_SENSORS,
 )

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-from custom_components.gridmate.sensor import (
+from custom_components.gridmate.smart_connect.sensor import (
     SMART_CONNECT_INFO_SENSORS,
     SMART_CONNECT_SENSORS,
 )
@@ -41,9 +41,17 @@ def test_manifest_follows_hassfest_rules() -> None:
     assert manifest["config_flow"] is True
     assert manifest["domain"] == "gridmate"
     assert "pymodbus==3.13.1" in manifest["requirements"]  # Home Assistant's own pin
-    requirements = (ROOT / "requirements_test.txt").read_text()
+    tested = dict(
+        line.split("==")
+        for line in (ROOT / "requirements_test.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
     for req in manifest["requirements"]:
-        assert req in requirements, f"{req} is not tested"
+        # Exact pins are tested as pinned; ">=" floors (HA's own constraint) with a tested pin.
+        name, _, version = req.partition("==") if "==" in req else req.partition(">=")
+        assert name in tested, f"{req} is not tested"
+        if "==" in req:
+            assert tested[name] == version, f"{req} is tested as {tested[name]}"
 
 
 def test_hacs_json_only_known_keys() -> None:
@@ -65,9 +73,26 @@ def test_hacs_json_only_known_keys() -> None:
     assert hacs["name"] == "Gridmate"
 
 
-def test_english_translation_is_strings_json() -> None:
-    """translations/en.json is generated from strings.json and must not drift."""
+def test_translation_files_are_built_from_the_kind_sources() -> None:
+    """strings.json, translations/*.json and icons.json are assembled from i18n/ and current."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_translations.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
     assert _load(PACKAGE / "translations" / "en.json") == _load(PACKAGE / "strings.json")
+
+
+def test_every_kind_source_has_every_language() -> None:
+    """Each part translates every English key of its own, no more, no less."""
+    for english in sorted((PACKAGE / "i18n").glob("*.strings.json")):
+        part = english.name.split(".")[0]
+        for lang in ("nl",):
+            translated = english.with_name(f"{part}.{lang}.json")
+            assert translated.exists(), translated.name
+            assert _shape(_load(translated)) == _shape(_load(english)), translated.name
 
 
 def test_every_translation_has_every_key() -> None:
@@ -79,10 +104,10 @@ def test_every_translation_has_every_key() -> None:
 
 def test_entity_translation_keys_exist() -> None:
     """Every sensor description names a translated entity; every icon belongs to one."""
-    strings = _load(PACKAGE / "strings.json")["entity"]["sensor"]
+    strings = _load(PACKAGE / "i18n" / "smart_connect.strings.json")["entity"]["sensor"]
     keys = {d.translation_key for d in (*SMART_CONNECT_SENSORS, *SMART_CONNECT_INFO_SENSORS)}
     assert keys == set(strings)
-    icons = _load(PACKAGE / "icons.json")["entity"]["sensor"]
+    icons = _load(PACKAGE / "i18n" / "smart_connect.icons.json")["entity"]["sensor"]
     assert set(icons) <= keys
 
 

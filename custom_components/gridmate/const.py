@@ -33,7 +33,11 @@ FIRMWARE_POLL_INTERVAL: Final = timedelta(hours=1)
 class EntryKind(StrEnum):
     """What a config entry represents; the config-flow menu offers one option per kind."""
 
-    SMART_CONNECT = "smart_connect"
+    SMART_CONNECT = "smart_connect"  # Xemex Smart Connect P1/TIC bridge
+    CHARGER = "charger"  # an EV charger (SmartEVSE, OCPP charge point)
+    METER = "meter"  # a Modbus kWh meter (mains, EV, circuit, solar, other)
+    MONITOR = "monitor"  # an Infinity-style CT energy monitor over MQTT
+    CONTROLLER = "controller"  # solar / load-balancing controller of one installation
 
 
 class MeterInterface(StrEnum):

@@ -116,7 +116,7 @@ async def test_unknown_error_then_recover(
     """An unexpected exception gives `unknown`, and a retry still works."""
     flow_id = await _start(hass)
     with patch(
-        "custom_components.gridmate.config_flow.SmartConnectApi.status",
+        "custom_components.gridmate.smart_connect.config_flow.SmartConnectApi.status",
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
@@ -176,7 +176,7 @@ async def test_reconfigure_same_device(
 ) -> None:
     """Reconfigure checks the connection, then stores the new settings."""
     result = await loaded_entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "smart_connect_reconfigure"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import time
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -11,7 +12,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .const import (
+from ..const import (
     CONF_ENERGY_UNIT,
     DOMAIN,
     FAILURES_BEFORE_UNAVAILABLE,
@@ -20,13 +21,13 @@ from .const import (
     MAX_BACKOFF_INTERVAL,
     EnergyUnit,
 )
-from .devices.smart_connect.errors import (
+from ..devices.smart_connect.errors import (
     SmartConnectAuthError,
     SmartConnectBusyError,
     SmartConnectError,
 )
-from .devices.smart_connect.http_api import FirmwareInfo, SmartConnectApi
-from .devices.smart_connect.modbus import Reading, ReadPlan, SmartConnectModbus, energy_in_wh
+from ..devices.smart_connect.http_api import FirmwareInfo, SmartConnectApi
+from ..devices.smart_connect.modbus import Reading, ReadPlan, SmartConnectModbus, energy_in_wh
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,8 @@ class SmartConnectData:
     """One successful Modbus poll."""
 
     reading: Reading
-    received_at: datetime  # UTC; lets consumers (the controller) judge staleness
+    received_at: datetime  # UTC, for people (diagnostics)
+    received_monotonic: float  # time.monotonic(), for staleness checks (controller, feeding)
 
 
 @dataclass(slots=True)
@@ -47,17 +49,16 @@ class SmartConnectRuntimeData:
     meter: SmartConnectMeterCoordinator
 
 
-type GridmateRuntimeData = SmartConnectRuntimeData
-type GridmateConfigEntry = ConfigEntry[GridmateRuntimeData]
+type SmartConnectConfigEntry = ConfigEntry[SmartConnectRuntimeData]
 
 
 class SmartConnectInfoCoordinator(DataUpdateCoordinator[FirmwareInfo]):
     """Slow HTTP poll of the firmware information (version decides the energy unit)."""
 
-    config_entry: GridmateConfigEntry
+    config_entry: SmartConnectConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: GridmateConfigEntry, api: SmartConnectApi
+        self, hass: HomeAssistant, entry: SmartConnectConfigEntry, api: SmartConnectApi
     ) -> None:
         """Poll `GET /api/v1/firmware` hourly."""
         super().__init__(
@@ -87,12 +88,12 @@ class SmartConnectInfoCoordinator(DataUpdateCoordinator[FirmwareInfo]):
 class SmartConnectMeterCoordinator(DataUpdateCoordinator[SmartConnectData]):
     """Polls the Modbus map; tolerates a few refused polls before going unavailable."""
 
-    config_entry: GridmateConfigEntry
+    config_entry: SmartConnectConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: GridmateConfigEntry,
+        entry: SmartConnectConfigEntry,
         modbus: SmartConnectModbus,
         info: SmartConnectInfoCoordinator,
         scan_interval: timedelta,
@@ -163,4 +164,6 @@ class SmartConnectMeterCoordinator(DataUpdateCoordinator[SmartConnectData]):
         self.consecutive_failures = 0
         self.last_error = None
         self.update_interval = self.base_interval
-        return SmartConnectData(reading=reading, received_at=dt_util.utcnow())
+        return SmartConnectData(
+            reading=reading, received_at=dt_util.utcnow(), received_monotonic=time.monotonic()
+        )

@@ -1,0 +1,11 @@
+"""Buttons of every Gridmate entry kind: dispatched to the entry's kind package."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+
+from .kinds import platform_setup
+
+PARALLEL_UPDATES = 1  # one command at a time per device
+
+async_setup_entry = platform_setup(Platform.BUTTON)

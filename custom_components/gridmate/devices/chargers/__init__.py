@@ -1,0 +1,1 @@
+"""EV charger drivers: one contract (contract.py) that every charger implements."""
