@@ -34,15 +34,17 @@ class GridmateConfigFlow(SmartConnectFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry[Any]) -> OptionsFlow:
         """Options of an entry, as its kind defines them."""
         factory = kind_of(config_entry).options_flow
-        if factory is None:  # pragma: no cover - HA asks async_supports_options_flow first
+        flow = factory(config_entry) if factory else None
+        if flow is None:  # pragma: no cover - HA asks async_supports_options_flow first
             raise NotImplementedError
-        return factory()
+        return flow
 
     @classmethod
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry[Any]) -> bool:
         """Only kinds with options show the Configure button."""
-        return kind_of(config_entry).options_flow is not None
+        factory = kind_of(config_entry).options_flow
+        return factory is not None and factory(config_entry) is not None
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask which kind of device to add."""

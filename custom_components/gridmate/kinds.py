@@ -34,7 +34,8 @@ class Kind:
     async_setup: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[Any]]
     platforms: Mapping[Platform, PlatformSetup]
     async_diagnostics: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[dict[str, Any]]]
-    options_flow: Callable[[], OptionsFlow] | None = None
+    # The entry's options flow; None (or a hook answering None) = no Configure button.
+    options_flow: Callable[[ConfigEntry[Any]], OptionsFlow | None] | None = None
     # Called after the platforms unloaded: release what async_setup did not tie to the entry.
     async_unload: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[None]] | None = None
     # For kinds that measure the grid: the entry's mains feed (None if this entry is not one).

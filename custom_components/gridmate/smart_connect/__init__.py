@@ -98,6 +98,6 @@ KIND = Kind(
     async_setup=async_setup,
     platforms={Platform.SENSOR: sensor.async_setup_entry},
     async_diagnostics=async_get_diagnostics,
-    options_flow=SmartConnectOptionsFlow,
+    options_flow=lambda entry: SmartConnectOptionsFlow(),
     mains_feed=_mains_feed,
 )
