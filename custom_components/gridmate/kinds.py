@@ -42,6 +42,8 @@ class Kind:
     mains_feed: Callable[[ConfigEntry[Any]], MainsFeed | None] | None = None
     # For kinds that are chargers: the driver the controller steers.
     charger: Callable[[ConfigEntry[Any]], Charger | None] | None = None
+    # Register the kind's service actions (called once from the integration's async_setup).
+    async_register_services: Callable[[HomeAssistant], None] | None = None
     # For kinds found by MQTT discovery (manifest "mqtt" topics): whether a discovered topic
     # is theirs; the flow then continues in `async_step_<kind>_mqtt`.
     mqtt_discovery: Callable[[str], bool] | None = None
