@@ -15,11 +15,12 @@ from homeassistant.core import callback
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 
 from .const import DOMAIN
+from .controller.config_flow import ControllerFlow
 from .kinds import KINDS, entry_kind, kind_of
 from .smart_connect.config_flow import SmartConnectFlow
 
 
-class GridmateConfigFlow(SmartConnectFlow, domain=DOMAIN):
+class GridmateConfigFlow(SmartConnectFlow, ControllerFlow, domain=DOMAIN):
     """Add a Gridmate device or controller."""
 
     VERSION = 1
