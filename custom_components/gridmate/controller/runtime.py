@@ -506,13 +506,25 @@ class ControllerRuntime:
         return BatteryReading(current=power / self.config.installation.voltage, soc_pct=soc)
 
     def _charger_state(self, link: ChargerLink) -> ChargerState:
+        """What the core needs to know about a charger.
+
+        Without measured currents, the limit in force on the charger (the last one it
+        confirmed) stands in for the measurement while it charges. The core's own fallback
+        (its recent targets) would not do here: the command gate holds raises back, so the
+        core's targets are not what the charger has.
+        """
         status = link.status
+        sent = link.gate.sent_current
         if status is None:
             # Unknown: count it as plugged in and, if we let it, drawing; its real draw is
             # in the mains reading either way.
-            sent = link.gate.sent_current or 0.0
-            return ChargerState(charger_id=link.charger_id, connected=True, charging=sent > 0)
+            return ChargerState(
+                charger_id=link.charger_id, connected=True, charging=(sent or 0.0) > 0
+            )
         connected = status.connected is not False
+        charging = status.charging
+        if charging is None:
+            charging = connected and (sent or 0.0) > 0
         measured = [c for c in status.currents if c is not None]
         actual: tuple[float, float, float] | None = None
         if measured:
@@ -521,9 +533,11 @@ class ControllerRuntime:
                 max(0.0, status.currents[1] or 0.0),
                 max(0.0, status.currents[2] or 0.0),
             )
-        charging = status.charging
-        if charging is None:
-            charging = connected and (link.gate.sent_current or 0.0) > 0
+        elif sent is not None and link.driver is not None:
+            in_force = sent if charging else 0.0
+            phases = status.phases_in_use or link.gate.sent_phases or 3
+            phases = min(phases, link.driver.capabilities.phases)
+            actual = (in_force, in_force if phases == 3 else 0.0, in_force if phases == 3 else 0.0)
         energy = status.total_energy_wh
         if energy is None:
             energy = status.session_energy_wh
