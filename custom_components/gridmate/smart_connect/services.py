@@ -112,7 +112,8 @@ async def _ha_broker(hass: HomeAssistant, device_host: str) -> tuple[str, str | 
         # The device cannot reach "localhost": use the address Home Assistant reaches it from.
         # A host name may need a DNS lookup: not in the event loop.
         source = await hass.async_add_executor_job(source_address, device_host)
-        if source is None or ipaddress.ip_address(source).is_loopback:
+        # A loopback address only works for a device on this very machine (a simulator).
+        if source is None or (_local_only(source) and not _local_only(device_host)):
             raise _invalid("broker_address_unknown")
         host = source
     scheme = "mqtts" if tls else "mqtt"
