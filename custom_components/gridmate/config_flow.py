@@ -16,10 +16,11 @@ from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 
 from .const import DOMAIN
 from .kinds import KINDS, entry_kind, kind_of
+from .meter.config_flow import MeterFlow
 from .smart_connect.config_flow import SmartConnectFlow
 
 
-class GridmateConfigFlow(SmartConnectFlow, domain=DOMAIN):
+class GridmateConfigFlow(SmartConnectFlow, MeterFlow, domain=DOMAIN):
     """Add a Gridmate device or controller."""
 
     VERSION = 1
