@@ -19,6 +19,7 @@ from .charger.smartevse.config_flow import SmartEvseFlow
 from .const import DOMAIN
 from .controller.config_flow import ControllerFlow
 from .kinds import KINDS, entry_kind, kind_of
+from .meter.config_flow import MeterFlow
 from .smart_connect.config_flow import SmartConnectFlow
 
 
@@ -29,6 +30,7 @@ class GridmateConfigFlow(  # one flow mixin per kind (and per charger type), one
     ControllerFlow,
     domain=DOMAIN,
 ):
+class GridmateConfigFlow(SmartConnectFlow, MeterFlow, domain=DOMAIN):
     """Add a Gridmate device or controller."""
 
     VERSION = 1

@@ -60,12 +60,14 @@ def _registry() -> dict[EntryKind, Kind]:
     # Imported here, not at module level, so a kind package may import `kinds` for the types.
     from .charger import KIND as CHARGER
     from .controller import KIND as CONTROLLER
+    from .meter import KIND as METER
     from .smart_connect import KIND as SMART_CONNECT
 
     return {
         EntryKind.SMART_CONNECT: SMART_CONNECT,
         EntryKind.CHARGER: CHARGER,
         EntryKind.CONTROLLER: CONTROLLER,
+        EntryKind.METER: METER,
     }
 
 
