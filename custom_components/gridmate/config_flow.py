@@ -16,10 +16,11 @@ from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 
 from .const import DOMAIN
 from .kinds import KINDS, entry_kind, kind_of
+from .monitor.config_flow import MonitorFlow
 from .smart_connect.config_flow import SmartConnectFlow
 
 
-class GridmateConfigFlow(SmartConnectFlow, domain=DOMAIN):
+class GridmateConfigFlow(SmartConnectFlow, MonitorFlow, domain=DOMAIN):
     """Add a Gridmate device or controller."""
 
     VERSION = 1
