@@ -20,6 +20,7 @@ from .const import DOMAIN
 from .controller.config_flow import ControllerFlow
 from .kinds import KINDS, entry_kind, kind_of
 from .meter.config_flow import MeterFlow
+from .monitor.config_flow import MonitorFlow
 from .smart_connect.config_flow import SmartConnectFlow
 
 
@@ -28,9 +29,10 @@ class GridmateConfigFlow(  # one flow mixin per kind (and per charger type), one
     ChargerFlow,
     SmartEvseFlow,
     ControllerFlow,
+    MeterFlow,
+    MonitorFlow,
     domain=DOMAIN,
 ):
-class GridmateConfigFlow(SmartConnectFlow, MeterFlow, domain=DOMAIN):
     """Add a Gridmate device or controller."""
 
     VERSION = 1

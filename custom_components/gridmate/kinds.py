@@ -61,6 +61,7 @@ def _registry() -> dict[EntryKind, Kind]:
     from .charger import KIND as CHARGER
     from .controller import KIND as CONTROLLER
     from .meter import KIND as METER
+    from .monitor import KIND as MONITOR
     from .smart_connect import KIND as SMART_CONNECT
 
     return {
@@ -68,6 +69,7 @@ def _registry() -> dict[EntryKind, Kind]:
         EntryKind.CHARGER: CHARGER,
         EntryKind.CONTROLLER: CONTROLLER,
         EntryKind.METER: METER,
+        EntryKind.MONITOR: MONITOR,
     }
 
 
