@@ -58,12 +58,18 @@ def entry_kind(entry: ConfigEntry[Any]) -> EntryKind:
 
 def _registry() -> dict[EntryKind, Kind]:
     # Imported here, not at module level, so a kind package may import `kinds` for the types.
+    from .charger import KIND as CHARGER
     from .controller import KIND as CONTROLLER
+    from .meter import KIND as METER
+    from .monitor import KIND as MONITOR
     from .smart_connect import KIND as SMART_CONNECT
 
     return {
         EntryKind.SMART_CONNECT: SMART_CONNECT,
+        EntryKind.CHARGER: CHARGER,
         EntryKind.CONTROLLER: CONTROLLER,
+        EntryKind.METER: METER,
+        EntryKind.MONITOR: MONITOR,
     }
 
 
