@@ -14,12 +14,14 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsF
 from homeassistant.core import callback
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 
+from .charger.config_flow import ChargerFlow
+from .charger.ocpp.config_flow import OcppFlow
 from .const import DOMAIN
 from .kinds import KINDS, entry_kind, kind_of
 from .smart_connect.config_flow import SmartConnectFlow
 
 
-class GridmateConfigFlow(SmartConnectFlow, domain=DOMAIN):
+class GridmateConfigFlow(SmartConnectFlow, ChargerFlow, OcppFlow, domain=DOMAIN):
     """Add a Gridmate device or controller."""
 
     VERSION = 1

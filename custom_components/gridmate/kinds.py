@@ -56,10 +56,12 @@ def entry_kind(entry: ConfigEntry[Any]) -> EntryKind:
 
 def _registry() -> dict[EntryKind, Kind]:
     # Imported here, not at module level, so a kind package may import `kinds` for the types.
+    from .charger import KIND as CHARGER
     from .smart_connect import KIND as SMART_CONNECT
 
     return {
         EntryKind.SMART_CONNECT: SMART_CONNECT,
+        EntryKind.CHARGER: CHARGER,
     }
 
 

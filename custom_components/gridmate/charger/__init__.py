@@ -21,7 +21,11 @@ from .const import CONF_CHARGER_TYPE, ChargerType
 
 
 def _types() -> dict[ChargerType, Kind]:
-    return {}
+    from .ocpp import KIND as OCPP  # noqa: PLC0415 - type packages import this package's modules
+
+    return {
+        ChargerType.OCPP: OCPP,
+    }
 
 
 CHARGER_TYPES: Mapping[ChargerType, Kind] = _types()
@@ -69,6 +73,12 @@ def _options_flow(entry: ConfigEntry[Any]) -> OptionsFlow | None:
     return hook(entry) if hook else None
 
 
+def _register_services(hass: HomeAssistant) -> None:
+    for kind in CHARGER_TYPES.values():
+        if kind.async_register_services is not None:
+            kind.async_register_services(hass)
+
+
 KIND = Kind(
     async_setup=_async_setup,
     platforms={
@@ -81,4 +91,5 @@ KIND = Kind(
     async_unload=_async_unload,
     charger=_charger,
     options_flow=_options_flow,
+    async_register_services=_register_services,
 )
