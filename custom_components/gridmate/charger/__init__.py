@@ -21,9 +21,11 @@ from .const import CONF_CHARGER_TYPE, ChargerType
 
 
 def _types() -> dict[ChargerType, Kind]:
-    from .ocpp import KIND as OCPP  # noqa: PLC0415 - type packages import this package's modules
+    from .ocpp import KIND as OCPP  # noqa: PLC0415 - types import this package
+    from .smartevse import KIND as SMARTEVSE  # noqa: PLC0415 - types import this package
 
     return {
+        ChargerType.SMARTEVSE: SMARTEVSE,
         ChargerType.OCPP: OCPP,
     }
 

@@ -130,11 +130,11 @@ class OcppFlow(ConfigFlow):
 
     _pending: dict[str, Any]
 
-    async def _async_check_port(self, port: int, errors: dict[str, str]) -> None:
+    async def _async_ocpp_check_port(self, port: int, errors: dict[str, str]) -> None:
         if not await async_port_usable(self.hass, port):
             errors[CONF_PORT] = "port_in_use"
 
-    def _entry_data(self, cp_id: str, port: int, user_input: dict[str, Any]) -> dict[str, Any]:
+    def _ocpp_entry_data(self, cp_id: str, port: int, user_input: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {
             CONF_KIND: EntryKind.CHARGER.value,
             CONF_CHARGER_TYPE: ChargerType.OCPP.value,
@@ -160,10 +160,10 @@ class OcppFlow(ConfigFlow):
             else:
                 await self.async_set_unique_id(entry_unique_id(cp_id))
                 self._abort_if_unique_id_configured()
-                await self._async_check_port(port, errors)
+                await self._async_ocpp_check_port(port, errors)
             if not errors:
                 return self.async_create_entry(
-                    title=f"OCPP {cp_id}", data=self._entry_data(cp_id, port, user_input)
+                    title=f"OCPP {cp_id}", data=self._ocpp_entry_data(cp_id, port, user_input)
                 )
         schema = vol.Schema(
             {
@@ -209,7 +209,7 @@ class OcppFlow(ConfigFlow):
         port = int(info[CONF_PORT])
         if user_input is not None:
             return self.async_create_entry(
-                title=f"OCPP {cp_id}", data=self._entry_data(cp_id, port, user_input)
+                title=f"OCPP {cp_id}", data=self._ocpp_entry_data(cp_id, port, user_input)
             )
         phases = infinergi_phases(info.get("model")) or 3
         schema = vol.Schema(_charger_fields(with_port=False))
@@ -234,9 +234,9 @@ class OcppFlow(ConfigFlow):
         if user_input is not None:
             port = int(user_input[CONF_PORT])
             if port != entry.data[CONF_PORT]:
-                await self._async_check_port(port, errors)
+                await self._async_ocpp_check_port(port, errors)
             if not errors:
-                data = self._entry_data(entry.data[CONF_CHARGE_POINT_ID], port, user_input)
+                data = self._ocpp_entry_data(entry.data[CONF_CHARGE_POINT_ID], port, user_input)
                 return self.async_update_reload_and_abort(entry, data=data)
         suggested = user_input or {
             CONF_PORT: entry.data[CONF_PORT],
