@@ -202,3 +202,22 @@ async def test_session_survives_a_restart(
     assert last is not None
     assert last.transaction_id == tx_id
     assert last.energy_wh == pytest.approx(round(sim.energy_wh) - sim.meter_start)
+
+
+async def test_removing_the_entry_forgets_its_sessions(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, ocpp_port: int, port_sim: PortSimFactory
+) -> None:
+    """Deleting the entry drops its saved sessions and repair issues; the charger is refused."""
+    from custom_components.gridmate.charger.ocpp.hub import DATA_OCPP
+
+    sim = await port_sim(ocpp_port)
+    await sim.plug_in()
+    await sim.raise_error("D3")
+    await state_becomes(hass, "sensor.ocpp_cp1_error", "d3")
+    issue_id = f"ocpp_fault_{loaded_entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "cp1" not in hass.data[DATA_OCPP].stored
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    await sim.wait_until(lambda: not sim.connected)

@@ -75,6 +75,12 @@ def _options_flow(entry: ConfigEntry[Any]) -> OptionsFlow | None:
     return hook(entry) if hook else None
 
 
+async def _async_remove(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    remove = type_of(entry).async_remove
+    if remove is not None:
+        await remove(hass, entry)
+
+
 def _register_services(hass: HomeAssistant) -> None:
     for kind in CHARGER_TYPES.values():
         if kind.async_register_services is not None:
@@ -91,6 +97,7 @@ KIND = Kind(
     },
     async_diagnostics=_async_diagnostics,
     async_unload=_async_unload,
+    async_remove=_async_remove,
     charger=_charger,
     options_flow=_options_flow,
     async_register_services=_register_services,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_PASSWORD, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 
+from ...const import DOMAIN
 from ...devices.chargers.contract import Charger
 from ...devices.chargers.ocpp.charge_point import AuthMode, ChargePointSettings
 from ...devices.chargers.ocpp.const import (
@@ -32,9 +34,9 @@ from .const import (
     CONF_PHASES,
     CONF_REMOTE_ID_TAG,
 )
-from .coordinator import OcppConfigEntry, OcppCoordinator, OcppRuntimeData
+from .coordinator import OcppConfigEntry, OcppCoordinator, OcppRuntimeData, error_issue_id
 from .diagnostics import async_get_diagnostics
-from .hub import async_acquire, async_release
+from .hub import async_acquire, async_forget, async_release
 from .services import async_register_services
 
 
@@ -69,6 +71,12 @@ async def async_unload(hass: HomeAssistant, entry: OcppConfigEntry) -> None:
     await async_release(hass, entry, entry.runtime_data.port, entry.data[CONF_CHARGE_POINT_ID])
 
 
+async def async_remove(hass: HomeAssistant, entry: OcppConfigEntry) -> None:
+    """The entry is deleted: forget its sessions and issues."""
+    await async_forget(hass, entry.data[CONF_CHARGE_POINT_ID])
+    ir.async_delete_issue(hass, DOMAIN, error_issue_id(entry))
+
+
 def _charger(entry: OcppConfigEntry) -> Charger:
     return entry.runtime_data.charge_point
 
@@ -85,6 +93,7 @@ KIND = Kind(
     async_diagnostics=async_get_diagnostics,
     options_flow=lambda entry: OcppOptionsFlow(),
     async_unload=async_unload,
+    async_remove=async_remove,
     charger=_charger,
     async_register_services=async_register_services,
 )

@@ -206,3 +206,12 @@ async def async_release(
             await hub.central.stop()
             del servers.hubs[port]
             LOGGER.debug("OCPP central system on port %s stopped", port)
+
+
+async def async_forget(hass: HomeAssistant, cp_id: str) -> None:
+    """The entry was deleted: its saved sessions and its password issue go too."""
+    ir.async_delete_issue(hass, DOMAIN, auth_issue_id(cp_id))
+    servers = await _servers(hass)
+    async with servers.lock:
+        if servers.stored.pop(cp_id, None) is not None:
+            await servers.store.async_save(servers.stored)
