@@ -534,8 +534,8 @@ class InfinergiSimulator:
             if isinstance(payload, call.StartTransaction) and result is not None:
                 self.transaction_id = result.transaction_id
 
-    async def send_raw(self, text: str) -> None:
-        """Put any text on the websocket (malformed-message tests)."""
+    async def send_raw(self, text: str | bytes) -> None:
+        """Put any text (or binary frame) on the websocket (malformed-message tests)."""
         assert self._ws is not None
         await self._ws.send(text)
 

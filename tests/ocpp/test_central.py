@@ -467,6 +467,8 @@ async def test_new_connection_replaces_old(central: CentralSystem) -> None:
     ("frame", "reply_code"),
     [
         ("this is not json", None),
+        (b"\xff\xfe binary garbage", None),
+        ('[2, "trunc", "Heartbeat", {', None),
         ('{"not": "a list"}', None),
         ("[2]", None),
         ('[3, "m0", {}, "extra"]', None),
@@ -487,7 +489,7 @@ async def test_new_connection_replaces_old(central: CentralSystem) -> None:
     ],
 )
 async def test_malformed_messages(
-    central: CentralSystem, make_sim: SimFactory, frame: str, reply_code: str | None
+    central: CentralSystem, make_sim: SimFactory, frame: str | bytes, reply_code: str | None
 ) -> None:
     """Garbage never crashes the session: a CallError when there is an id, else it is dropped."""
     cp = add_charge_point(central)
