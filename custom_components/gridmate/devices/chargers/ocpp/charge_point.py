@@ -300,8 +300,6 @@ class OcppChargePoint:
         self._init_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.counters = Counters()
-        # monotonic time of each accepted SetChargingProfile, for the latency benchmark
-        self.profile_sent_at: float | None = None
         if restored:
             self._restore(restored)
 
@@ -678,7 +676,6 @@ class OcppChargePoint:
                 )
             )
             self._expect(result.status, "Accepted", "SetChargingProfile")
-            self.profile_sent_at = time.monotonic()
             self._applied = limit
             self._applied_key = key
         self._notify()
