@@ -124,10 +124,9 @@ class MainsFeeder:
 
     @callback
     def _on_timer(self, _now: datetime) -> None:
+        """Every 2 s: re-push the latest sample if still fresh (a steady meter), or stop."""
         self._refresh_feed()
-        now = self._clock()
-        if self.last_push_at is None or now - self.last_push_at >= FEED_MIN_SPACING_S:
-            self._hass.async_create_background_task(self.async_push(), f"{DOMAIN} mains push")
+        self._hass.async_create_background_task(self.async_push(), f"{DOMAIN} mains push")
 
     def fresh_sample(self) -> MainsSample | None:
         """The source's latest sample if it may be pushed: complete, plausible and fresh."""

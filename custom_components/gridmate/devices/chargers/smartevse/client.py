@@ -267,7 +267,9 @@ class SmartEvse:
         return remove
 
     def _notify(self) -> None:
-        self._notify_handle = None
+        if self._notify_handle is not None:
+            self._notify_handle.cancel()  # called directly while a deferred one waits
+            self._notify_handle = None
         for listener in list(self._listeners):
             listener()
 
@@ -362,11 +364,15 @@ class SmartEvse:
             self._notify_handle = None
 
     def handle_mqtt(self, topic: str, payload: str) -> bool:
-        """Take one published message; True if it was a value this driver uses.
+        """Take one published message (after `attach_mqtt`); True if this driver used it.
 
         Malformed payloads make that value unknown, never raise.
         """
-        if self.mqtt_prefix is None or not topic.startswith(f"{self.mqtt_prefix}/"):
+        if (
+            self._publish is None  # detached: a message still queued in the transport
+            or self.mqtt_prefix is None
+            or not topic.startswith(f"{self.mqtt_prefix}/")
+        ):
             return False
         suffix = topic[len(self.mqtt_prefix) + 1 :]
         if suffix == MQTT_CONNECTED:
