@@ -279,14 +279,20 @@ async def test_charger_without_api_mains_meter_rejects(
     hass: HomeAssistant, simulator: SmartEvseSimulator
 ) -> None:
     """The charger ignores API data unless MAINS MET is API: reported, and fixed by fixing it."""
-    simulator.model.mains_meter = "Sensorbox"
     _sensor(hass, SENSORS[0], "4.0")
     entry = await _load(
         hass, simulator, **{CONF_MAINS_SOURCE: "sensors", CONF_MAINS_L1: SENSORS[0]}
     )
+    simulator.model.mains_meter = "Sensorbox"  # changed on the charger after setup
     await poll(hass, 2)
+    assert _get(hass, entity("sensor", "mains_data_feed")) == "rejected"  # its answer said so
+    await poll(hass, 5)  # the poll shows the meter type: no more pushes
+    posts = len(simulator.http.mains_posts)
+    await poll(hass, 2)
+    assert len(simulator.http.mains_posts) == posts
     assert _get(hass, entity("sensor", "mains_data_feed")) == "rejected"
     simulator.model.mains_meter = "API"
+    await poll(hass, 5)
     await poll(hass, 2)
     assert entry.runtime_data.feeder is not None
     assert entry.runtime_data.feeder.status == "active"
@@ -330,3 +336,26 @@ async def test_feeding_over_mqtt(
         await hass.async_block_till_done()
     finally:
         await sim.stop()
+
+
+async def test_configured_in_the_options_flow(
+    hass: HomeAssistant,
+    simulator: SmartEvseSimulator,
+    smart_connect_entry: MockConfigEntry,
+) -> None:
+    """The user picks the Smart Connect in the options; feeding starts after the reload."""
+    entry = await _load(hass, simulator)
+    assert entry.runtime_data.feeder is None
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"scan_interval": 5, CONF_MAINS_SOURCE: "entry", CONF_MAINS_MAX_AGE: 15}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_MAINS_ENTRY: smart_connect_entry.entry_id}
+    )
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+    await poll(hass, 2)
+    assert entry.runtime_data.feeder is not None
+    assert entry.runtime_data.feeder.status == "active"
+    assert simulator.http.mains_posts
