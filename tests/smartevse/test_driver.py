@@ -257,3 +257,29 @@ async def test_push_mains_currents(simulator: SmartEvseSimulator, driver: SmartE
     with pytest.raises(SmartEvseRejectedError) as err:
         await driver.push_mains_currents((1.0, 1.0, 1.0))
     assert err.value.reason == "mains_meter_not_api"
+
+
+async def test_a_charger_switched_off_stays_off(
+    simulator: SmartEvseSimulator, driver: SmartEvse
+) -> None:
+    """The user's Off is not turned into Pause by a zero limit, nor resumed by the next one."""
+    await driver.set_mode(Mode.OFF)
+    await driver.refresh()
+    await driver.set_current_limit(0)
+    await driver.stop()
+    assert simulator.mode == "off"
+    await driver.set_current_limit(10)
+    assert simulator.mode == "off"
+    assert simulator.override_current == 10  # in force once the user switches it on
+
+
+async def test_resume_resends_the_limit(simulator: SmartEvseSimulator, driver: SmartEvse) -> None:
+    """After a pause by limit, the same limit is sent again with the resume."""
+    await driver.set_current_limit(8)
+    await driver.refresh()
+    await driver.set_current_limit(0)
+    await driver.refresh()
+    simulator.model.set_override(0)  # as upstream's MQTT Set/Mode "Smart" does
+    await driver.set_current_limit(8)
+    assert simulator.mode == "normal"
+    assert simulator.override_current == 8

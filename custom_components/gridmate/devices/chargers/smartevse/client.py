@@ -597,15 +597,21 @@ class SmartEvse:
         limit = self.capabilities.allowed_limit(amps)
         state = self._known()
         if limit == 0:
-            if state.mode != Mode.PAUSE:
+            if state.mode not in (Mode.PAUSE, Mode.OFF):  # Off (the user's) stays Off
                 await self.stop()
                 self._paused_by_limit = True
             return
+        resumed = False
         if self._paused_by_limit and state.mode == Mode.PAUSE:
             await self.set_mode(self._resume_mode)
             self._paused_by_limit = False
             state = replace(state, mode=self._resume_mode)
-        if state.override_current is not None and abs(state.override_current - limit) < 0.05:
+            resumed = True  # upstream's MQTT Set/Mode "Smart" clears the override: resend
+        if (
+            not resumed
+            and state.override_current is not None
+            and abs(state.override_current - limit) < 0.05
+        ):
             return
         await self.set_override_current(limit)
 
@@ -634,7 +640,7 @@ class SmartEvse:
         await self.set_mode(self._resume_mode)
 
     async def stop(self) -> None:
-        """Pause: the session stays, the contactor opens."""
+        """Pause: the session stays, the contactor opens (a charger switched Off stays Off)."""
         self._paused_by_limit = False
-        if self._known().mode != Mode.PAUSE:
+        if self._known().mode not in (Mode.PAUSE, Mode.OFF):
             await self.set_mode(Mode.PAUSE)
