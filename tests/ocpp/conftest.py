@@ -73,7 +73,7 @@ async def make_sim(socket_enabled: None) -> AsyncIterator[SimFactory]:
         await sim.stop()
 
 
-async def settled(cp: OcppChargePoint, predicate: Callable[[], bool], within: float = 5) -> None:
+async def settled(cp: OcppChargePoint, predicate: Callable[[], bool], within: float = 15) -> None:
     """Wait until the central side of a charge point satisfies `predicate` (checked on change)."""
     changed = asyncio.Event()
     remove = cp.add_listener(changed.set)
@@ -167,7 +167,7 @@ async def port_sim(socket_enabled: None) -> AsyncIterator[PortSimFactory]:
 
 
 async def state_becomes(
-    hass: HomeAssistant, entity_id: str, expected: str, within: float = 5
+    hass: HomeAssistant, entity_id: str, expected: str, within: float = 15
 ) -> None:
     """Wait (real time, real sockets) until an entity shows `expected`."""
     async with asyncio.timeout(within):
