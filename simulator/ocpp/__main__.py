@@ -12,7 +12,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
+import stat
 import sys
 
 from .charge_point import AuthorizationMode, Car, InfinergiSimulator, SimulatorConfig
@@ -44,6 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def _commands(sim: InfinergiSimulator, stop: asyncio.Event, car: Car) -> None:
     loop = asyncio.get_running_loop()
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        return
+    if not (sys.stdin.isatty() or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        return  # /dev/null or a file: nobody types commands
     reader = asyncio.StreamReader()
     try:
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

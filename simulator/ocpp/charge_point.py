@@ -320,6 +320,7 @@ class InfinergiSimulator:
         self._queue: list[Any] = []
         self._stopping = False
         self._connected = asyncio.Event()
+        self._interval_changed = asyncio.Event()
         self._booted = asyncio.Event()
         self._changed = asyncio.Condition()
         self._last_tick = time.monotonic()
@@ -500,7 +501,15 @@ class InfinergiSimulator:
     async def _meter_values(self) -> None:
         while True:
             interval = int(self.config_values["MeterValueSampleInterval"] or 0)
-            await asyncio.sleep(interval if interval > 0 else 3600)
+            self._interval_changed.clear()
+            try:
+                # A new interval takes effect at once, not after the old one ran out.
+                await asyncio.wait_for(
+                    self._interval_changed.wait(), interval if interval > 0 else 3600
+                )
+                continue
+            except TimeoutError:
+                pass
             if interval > 0:
                 await self.send_meter_values()
 
@@ -525,8 +534,8 @@ class InfinergiSimulator:
             if isinstance(payload, call.StartTransaction) and result is not None:
                 self.transaction_id = result.transaction_id
 
-    async def send_raw(self, text: str) -> None:
-        """Put any text on the websocket (malformed-message tests)."""
+    async def send_raw(self, text: str | bytes) -> None:
+        """Put any text (or binary frame) on the websocket (malformed-message tests)."""
         assert self._ws is not None
         await self._ws.send(text)
 
@@ -802,6 +811,8 @@ class InfinergiSimulator:
             if len(measurands) > int(self.readonly["MeterValuesSampledDataMaxLength"]):
                 return ConfigurationStatus.rejected
         self.config_values[key] = value
+        if key == "MeterValueSampleInterval":
+            self._interval_changed.set()
         return ConfigurationStatus.accepted
 
     # --- what happens at the charger ----------------------------------------------------
@@ -901,7 +912,7 @@ class InfinergiSimulator:
             status = "Available" if self.error is None or self.error[0] != "D" else "Faulted"
         else:
             status = self.status
-        error_code = ERROR_CODES.get(self.error or "", "NoError") if self.error else "NoError"
+        error_code = ERROR_CODES.get(self.error, "OtherError") if self.error else "NoError"
         faulted = status == "Faulted" and self.error is not None
         await self._call(
             call.StatusNotification(

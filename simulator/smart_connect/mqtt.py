@@ -81,6 +81,7 @@ class MqttPublisher:
         self.published = 0
         self.failed = 0
         self.connects = 0
+        self.last_error: str | None = None
         self._client = Client(CallbackAPIVersion.VERSION2, protocol=4)  # MQTT 3.1.1
         if username:
             self._client.username_pw_set(username, password or None)
@@ -95,9 +96,20 @@ class MqttPublisher:
         return self._connected.is_set()
 
     async def start(self, within: float = CONNECT_TIMEOUT) -> bool:
-        """Connect (the client keeps reconnecting by itself); True once the broker accepted."""
-        self._loop = asyncio.get_running_loop()
-        self._client.connect_async(self.host, self.port, keepalive=30)
+        """Connect; True once the broker accepted.
+
+        A broker that cannot be reached at all (no route, name unknown) leaves the publisher
+        disconnected, like a device with a wrong broker address; once connected, the client
+        reconnects by itself when the broker goes away.
+        """
+        self._loop = loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(
+                None, lambda: self._client.connect(self.host, self.port, keepalive=30)
+            )
+        except Exception as err:  # any connect failure: not connected
+            self.last_error = f"{type(err).__name__}: {err}"
+            return False
         self._client.loop_start()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._connected.wait(), within)

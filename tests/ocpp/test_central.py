@@ -42,7 +42,7 @@ async def test_boot_heartbeat_and_status(central: CentralSystem, make_sim: SimFa
         "21/000-000001",
     )
     assert cp.snapshot.charge_point_status == "Available"
-    await settled(cp, lambda: cp.snapshot.last_heartbeat is not None, within=3)
+    await settled(cp, lambda: cp.snapshot.last_heartbeat is not None, within=10)
     status = cp.status
     assert status is not None
     assert (status.connected, status.charging, status.error_code) == (False, False, None)
@@ -75,8 +75,8 @@ async def test_session_with_meter_values(central: CentralSystem, make_sim: SimFa
     assert tx.transaction_id == sim.transaction_id
     assert tx.meter_start_wh == sim.meter_start
     # The driver asked for more measurands on connect; wait for a sample that carries them.
-    await settled(cp, lambda: cp.snapshot.measurements.voltages[2] is not None, within=5)
-    await settled(cp, lambda: cp.snapshot.measurements.soc_pct is not None, within=5)
+    await settled(cp, lambda: cp.snapshot.measurements.voltages[2] is not None, within=15)
+    await settled(cp, lambda: cp.snapshot.measurements.soc_pct is not None, within=15)
     await settled(cp, lambda: cp.snapshot.measurements.currents == (10.0, 10.0, 10.0))
     meas = cp.snapshot.measurements
     assert meas.voltages == (230.0, 230.0, 230.0)
@@ -223,8 +223,8 @@ async def test_availability_reset_and_trigger(central: CentralSystem, make_sim: 
     sim.offered = 32.0
     await cp.reset()
     assert sim.resets == ["Soft"]
-    await sim.wait_until(lambda: sim.boots > boots and sim.booted, within=5)
-    await sim.wait_until(lambda: sim.offered == 9.0, within=5)
+    await sim.wait_until(lambda: sim.boots > boots and sim.booted, within=15)
+    await sim.wait_until(lambda: sim.offered == 9.0, within=15)
 
 
 async def test_get_and_change_configuration(central: CentralSystem, make_sim: SimFactory) -> None:
@@ -339,7 +339,7 @@ async def test_unknown_id_pending_until_accepted(
         assert reply[2] == "SecurityError"
 
         cp = add_charge_point(central, "newcomer")
-        await sim.wait_until(lambda: sim.booted, within=5)
+        await sim.wait_until(lambda: sim.booted, within=15)
         await settled(cp, lambda: cp.snapshot.boot is not None)
         assert "newcomer" not in central.pending
 
@@ -411,8 +411,8 @@ async def test_reconnect_mid_session_resumes(central: CentralSystem, make_sim: S
     with pytest.raises(ChargerUnreachableError):
         await cp.set_current_limit(7)  # remembered for the reconnect
     sim.offered = 32.0  # whatever the charger did meanwhile
-    await sim.wait_until(lambda: sim.booted, within=5)
-    await sim.wait_until(lambda: sim.offered == 7.0, within=5)
+    await sim.wait_until(lambda: sim.booted, within=15)
+    await sim.wait_until(lambda: sim.offered == 7.0, within=15)
     assert sim.boots == 1
     await settled(cp, lambda: cp.online)
     assert cp.snapshot.transaction is not None
@@ -432,11 +432,19 @@ async def test_session_ended_while_offline_is_delivered(
     await settled(cp, lambda: cp.snapshot.transaction is not None)
     await sim.drop_connection(pause=1.0)
     await sim.unplug()  # StopTransaction queued
-    await sim.wait_until(lambda: sim.booted, within=5)
-    await settled(cp, lambda: cp.snapshot.last_session is not None)
+    await sim.wait_until(lambda: sim.booted, within=15)
+    # Delivered late, the StopTransaction still closes the session with its reason and energy
+    # (even if the connector was reported free first).
+    await settled(
+        cp,
+        lambda: (
+            cp.snapshot.last_session is not None
+            and cp.snapshot.last_session.reason == "EVDisconnected"
+        ),
+    )
     last = cp.snapshot.last_session
     assert last is not None
-    assert last.reason == "EVDisconnected"
+    assert last.energy_wh == pytest.approx(round(sim.energy_wh) - sim.meter_start)
     assert cp.snapshot.transaction is None
 
 
@@ -459,6 +467,8 @@ async def test_new_connection_replaces_old(central: CentralSystem) -> None:
     ("frame", "reply_code"),
     [
         ("this is not json", None),
+        (b"\xff\xfe binary garbage", None),
+        ('[2, "trunc", "Heartbeat", {', None),
         ('{"not": "a list"}', None),
         ("[2]", None),
         ('[3, "m0", {}, "extra"]', None),
@@ -479,7 +489,7 @@ async def test_new_connection_replaces_old(central: CentralSystem) -> None:
     ],
 )
 async def test_malformed_messages(
-    central: CentralSystem, make_sim: SimFactory, frame: str, reply_code: str | None
+    central: CentralSystem, make_sim: SimFactory, frame: str | bytes, reply_code: str | None
 ) -> None:
     """Garbage never crashes the session: a CallError when there is an id, else it is dropped."""
     cp = add_charge_point(central)
@@ -623,7 +633,7 @@ async def test_removed_charge_point_is_disconnected(
     add_charge_point(central)
     sim = await make_sim(central)
     await central.remove("cp1")
-    await sim.wait_until(lambda: 404 in sim.rejections, within=5)
+    await sim.wait_until(lambda: 404 in sim.rejections, within=15)
 
 
 def test_charge_point_id_from_path() -> None:

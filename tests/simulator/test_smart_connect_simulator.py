@@ -9,13 +9,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
+import json
 import math
 import os
 from pathlib import Path
 import signal
 import sys
+from typing import Any
 
 import aiohttp
+from dsmr_parser.exceptions import InvalidChecksumError  # type: ignore[import-untyped]
+from dsmr_parser.parsers import TelegramParser  # type: ignore[import-untyped]
+from paho.mqtt.client import CallbackAPIVersion, Client as PahoClient
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException
 from pymodbus.pdu import ExceptionResponse, ModbusPDU
@@ -30,11 +35,13 @@ from custom_components.gridmate.devices.smart_connect.registers import (
 from simulator.smart_connect import (
     CsvReplay,
     SmartConnectSimulator,
+    TelegramSpec,
     Variant,
     decode_float32,
     encode_float32,
     float32,
 )
+from tests.conftest import Broker
 
 PASSWORD = "label-pass"
 SERIAL = "A1B2C3D4E5F6"
@@ -659,3 +666,187 @@ def test_register_table_assumptions() -> None:
     for reg in REGISTERS:
         assert {reg.address, reg.address + 1} <= served
     assert Variant("dsmr42") is Variant.DSMR42
+
+
+# -- MQTT (a real mosquitto broker, a raw paho subscriber) --------------------------------------
+
+
+class Subscriber:
+    """A plain paho-mqtt client collecting every message on ``devices/#``."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+        self._loop = asyncio.get_running_loop()
+        self._subscribed = asyncio.Event()
+        self._client = PahoClient(CallbackAPIVersion.VERSION2)
+        self._client.on_connect = lambda client, *_: client.subscribe("devices/#")
+        self._client.on_subscribe = lambda *_: self._loop.call_soon_threadsafe(self._subscribed.set)
+        self._client.on_message = lambda _c, _u, msg: self._loop.call_soon_threadsafe(
+            self.messages.append, (msg.topic, json.loads(msg.payload))
+        )
+        self._client.connect(broker.host, broker.port)
+        self._client.loop_start()
+
+    async def ready(self) -> None:
+        await asyncio.wait_for(self._subscribed.wait(), 5)
+
+    def on(self, metric: str) -> list[dict[str, Any]]:
+        return [payload for topic, payload in self.messages if topic.endswith(f"/{metric}")]
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+@pytest.fixture
+async def subscriber(mosquitto: Broker) -> AsyncIterator[Subscriber]:
+    """A subscriber on the test broker."""
+    sub = Subscriber(mosquitto)
+    await sub.ready()
+    yield sub
+    sub.stop()
+
+
+async def test_mqtt_publishes_every_telegram(
+    make_sim: SimFactory, mosquitto: Broker, subscriber: Subscriber
+) -> None:
+    """power_instant per telegram (with the served values), device_counters periodically."""
+    sim = await make_sim(
+        mqtt_broker=f"mqtt://127.0.0.1:{mosquitto.port}",
+        mqtt_site="lab",
+        counters_period=5,
+        start_epoch=1_781_179_200,
+    )
+    await wait_until(lambda: len(subscriber.on("device_counters")) == 1, 5)  # on connect
+    sim.step(5)
+    await wait_until(lambda: len(subscriber.on("power_instant")) == 5, 5)
+    await wait_until(lambda: len(subscriber.on("device_counters")) == 2, 5)
+    topics = {topic for topic, _ in subscriber.messages}
+    assert topics == {
+        f"devices/lab/smart-connect/{SERIAL}/data/power_instant",
+        f"devices/lab/smart-connect/{SERIAL}/data/device_counters",
+    }
+    payloads = subscriber.on("power_instant")
+    assert [p["ts"] for p in payloads] == list(range(1_781_179_201, 1_781_179_206))
+    last = payloads[-1]
+    served = sim.snapshot()
+    assert last["P"] == pytest.approx(served["active_power"], rel=1e-6)
+    assert last["l2"]["I"] == pytest.approx(served["current_l2"], rel=1e-6)
+    assert last["E_IMPORT"] == pytest.approx(served["energy_import"], rel=1e-6)
+    assert last["U12"] is None
+    counters = subscriber.on("device_counters")[-1]
+    assert counters["telegrams_pass"] == sim.telegrams
+    assert set(counters) >= {"uptime", "mqtt_send_pass", "heap_free"}
+
+
+async def test_mqtt_dsmr42_every_10_s_without_voltage(
+    make_sim: SimFactory, mosquitto: Broker, subscriber: Subscriber
+) -> None:
+    """A DSMR 4.2 meter: a telegram every 10 s, voltages null; the manual's phase spelling."""
+    sim = await make_sim(
+        "dsmr42", mqtt_broker=f"mqtt://127.0.0.1:{mosquitto.port}", phase_names="manual_example"
+    )
+    sim.step(25)
+    await wait_until(lambda: len(subscriber.on("power_instant")) == 2, 5)
+    payload = subscriber.on("power_instant")[-1]
+    assert "l1" not in payload
+    assert payload["11"]["U"] is None
+    assert payload["11"]["I"] is not None
+
+
+async def test_mqtt_config_patch_and_reset_move_the_device(
+    make_sim: SimFactory, mosquitto: Broker, subscriber: Subscriber
+) -> None:
+    """Like the device: new MQTT settings take effect after POST /api/v1/reset."""
+    sim = await make_sim()
+    assert sim.mqtt is None  # factory broker: the Xemex cloud, never contacted
+    patch = {"MQTT": {"Broker": f"mqtt://127.0.0.1:{mosquitto.port}", "Site": "barn"}}
+    async with aiohttp.ClientSession(headers=AUTH) as session:
+        async with session.patch(http_url(sim, "/api/v1/config"), json=patch) as resp:
+            assert resp.status == 200
+        sim.step(1)
+        assert sim.mqtt is None  # not before the restart
+        async with session.post(http_url(sim, "/api/v1/reset")) as resp:
+            assert resp.status == 200
+    await sim.wait_mqtt()
+    sim.step(1)
+    await wait_until(lambda: len(subscriber.on("power_instant")) == 1, 5)
+    assert subscriber.messages[-1][0] == f"devices/barn/smart-connect/{SERIAL}/data/power_instant"
+    async with aiohttp.ClientSession(headers=AUTH) as session:
+        bad = {"MQTT": {"Broker": 42}}
+        async with session.patch(http_url(sim, "/api/v1/config"), json=bad) as resp:
+            assert resp.status == 400
+
+
+async def test_mqtt_unreachable_broker(make_sim: SimFactory) -> None:
+    """A broker nobody listens on: the device stays disconnected, nothing breaks."""
+    sim = await make_sim(mqtt_broker="mqtt://127.0.0.1:1")
+    assert sim.mqtt is not None
+    assert not sim.mqtt.connected
+    sim.step(2)
+    assert not sim.publish_power_instant()
+
+
+# -- the P1 telegram -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", list(TelegramSpec))
+async def test_telegram_endpoint(make_sim: SimFactory, spec: TelegramSpec) -> None:
+    """Each standard served as text, CRC valid by dsmr_parser's own computation."""
+    sim = await make_sim(telegram=spec)
+    sim.step(30)
+    async with (
+        aiohttp.ClientSession(headers=AUTH) as session,
+        session.get(http_url(sim, "/api/v1/telegram")) as resp,
+    ):
+        assert resp.status == 200
+        text = await resp.text()
+    assert text.startswith("/")
+    assert "\r\n!" in text
+    if spec is TelegramSpec.DSMR_2_2:
+        assert text.endswith("!\r\n")
+    else:
+        TelegramParser.validate_checksum(text)  # raises on a wrong CRC
+        with pytest.raises(InvalidChecksumError):
+            TelegramParser.validate_checksum(text.replace("1-0:2.7.0(", "1-0:2.7.0(1", 1))
+    expected_lines = {
+        TelegramSpec.DSMR_5: ("1-3:0.2.8(50)", "0-1:24.2.1("),
+        TelegramSpec.DSMR_4: ("1-3:0.2.8(42)", "0-1:24.2.1("),
+        TelegramSpec.DSMR_2_2: ("0-1:24.3.0(",),
+        TelegramSpec.BELGIUM: ("0-0:96.1.4(50217)", "1-0:1.4.0(", "1-0:1.6.0(", "0-1:24.2.3("),
+        TelegramSpec.LUXEMBOURG: ("0-0:42.0.0(", "1-0:1.8.0("),
+    }[spec]
+    for line in expected_lines:
+        assert f"\r\n{line}" in text, line
+
+
+async def test_telegram_tariffs_add_up(make_sim: SimFactory) -> None:
+    """The meter's tariff registers sum to the register totals and follow the clock."""
+    sim = await make_sim(start_epoch=1_781_179_200)  # a Thursday 14:00 local: tariff 2
+    assert sim.meter.active_tariff == 2
+    sim.step(600)
+    model = sim.model
+    assert sum(sim.meter.energy_import) == pytest.approx(model.energy_import, abs=1e-6)
+    assert sum(sim.meter.energy_export) == pytest.approx(model.energy_export, abs=1e-6)
+    night = await make_sim(start_epoch=1_781_136_000)  # 02:00 local
+    assert night.meter.active_tariff == 1
+
+
+async def test_telegram_resolution(make_sim: SimFactory) -> None:
+    """With telegram resolution every served value is what a telegram can carry."""
+    sim = await make_sim(telegram_resolution=True)
+    sim.step(7)
+    served = sim.snapshot()
+    assert served["active_power_l1"] == round(served["active_power_l1"])
+    assert served["current_l2"] == round(served["current_l2"])
+    assert served["energy_import"] == round(served["energy_import"])
+    assert served["voltage_l1"] == pytest.approx(round(served["voltage_l1"], 1), abs=1e-4)
+
+
+async def test_dhcp_info(make_sim: SimFactory) -> None:
+    """The device's DHCP host name carries its serial (manual 5.1)."""
+    sim = await make_sim()
+    info = sim.dhcp_info()
+    assert info["hostname"] == f"smart-connect-{SERIAL.lower()}"
+    assert info["ip"] == "127.0.0.1"
+    assert len(info["macaddress"]) == 12

@@ -117,4 +117,4 @@ def only_platforms(platforms: list[Platform] | None) -> Generator[None]:
 def expected_lingering_timers(request: pytest.FixtureRequest) -> bool:
     """Home Assistant's MQTT client leaves its (un)subscribe cool-down and housekeeping timers
     behind after a test; HA core's own MQTT tests allow the same. Only for tests using MQTT."""
-    return bool({"mqtt_mock", "mqtt_broker_entry"} & set(request.fixturenames))
+    return bool({"mqtt_mock", "mqtt_mock_entry", "mqtt_broker_entry"} & set(request.fixturenames))

@@ -9,8 +9,13 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import (
+    MqttMockHAClient,
+    MqttMockHAClientGenerator,
+)
 
 from custom_components.gridmate.const import (
     CONF_ENERGY_UNIT,
@@ -252,3 +257,80 @@ async def test_options_flow_rejects_out_of_range(
             result["flow_id"],
             {CONF_SCAN_INTERVAL: 600, CONF_KEEP_CONNECTION_OPEN: False, CONF_ENERGY_UNIT: "auto"},
         )
+
+
+async def test_mqtt_transport_needs_home_assistant_mqtt(
+    hass: HomeAssistant,
+    mock_hass_config: None,
+    simulator: SmartConnectSimulator,
+    mqtt_mock_entry: MqttMockHAClientGenerator,
+) -> None:
+    """MQTT chosen without HA's MQTT integration: a clear error; set it up, then it works."""
+    flow_id = await _start(hass)
+    form = _form(simulator, transport="mqtt")
+    result = await hass.config_entries.flow.async_configure(flow_id, form)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "mqtt_not_configured"}
+    await mqtt_mock_entry()
+    await simulator.stop_modbus()  # MQTT entries never touch Modbus
+    result = await hass.config_entries.flow.async_configure(flow_id, form)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["transport"] == "mqtt"
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert result["result"].runtime_data.modbus is None
+
+
+async def test_reconfigure_switches_transport(
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    simulator: SmartConnectSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Modbus -> MQTT -> Modbus: same entities; the MQTT-only ones leave with MQTT."""
+    registry = er.async_get(hass)
+
+    def keys() -> set[str]:
+        return {
+            ent.unique_id.removeprefix(f"{loaded_entry.unique_id}_")
+            for ent in er.async_entries_for_config_entry(registry, loaded_entry.entry_id)
+        }
+
+    over_modbus = keys()
+    for transport, expected in (("mqtt", "mqtt"), ("modbus_tcp", "modbus_tcp")):
+        result = await loaded_entry.start_reconfigure_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {
+                CONF_HOST: f"127.0.0.1:{simulator.http_port}",
+                CONF_PASSWORD: "demo-pass",
+                CONF_PORT: simulator.modbus_port,
+                "transport": transport,
+            },
+        )
+        assert result["reason"] == "reconfigure_successful"
+        await hass.async_block_till_done()
+        assert loaded_entry.runtime_data.transport == expected
+        if transport == "mqtt":
+            assert over_modbus < keys()
+            assert {"voltage_l1_l2", "uptime"} <= keys()
+    assert keys() == over_modbus
+
+
+async def test_options_flow_mqtt_entry(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, simulator: SmartConnectSimulator
+) -> None:
+    """An MQTT entry has no polling options, only the energy unit."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=simulator.serial, data=entry_data(simulator, transport="mqtt")
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert [str(key) for key in result["data_schema"].schema] == [CONF_ENERGY_UNIT]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_ENERGY_UNIT: "wh"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_ENERGY_UNIT: "wh"}

@@ -356,6 +356,13 @@ async def test_device_counters(
     assert _state(hass, loaded_mqtt_entry, "telegrams_fail") == str(counters["telegrams_fail"])
     assert loaded_mqtt_entry.runtime_data.counters is not None
     assert loaded_mqtt_entry.runtime_data.counters.malformed == 1
+    # The device goes silent: its last counters are no longer current either.
+    await publisher.send({"P": 1})
+    await publisher.send({"P": 2})
+    await _quiet(hass, 6)
+    assert _state(hass, loaded_mqtt_entry, "uptime") == STATE_UNAVAILABLE
+    await publisher.send({"P": 3})
+    assert _state(hass, loaded_mqtt_entry, "uptime") != STATE_UNAVAILABLE
 
 
 async def test_setup_waits_for_mqtt(

@@ -16,6 +16,7 @@ from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import (
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -135,7 +136,7 @@ async def validate_smart_connect(
     Modbus: one read. MQTT: Home Assistant's MQTT integration must be set up (the device may
     start publishing to it only later, e.g. after the configure-MQTT action).
     """
-    if transport is Transport.MQTT and not await mqtt.async_wait_for_mqtt_client(hass):
+    if transport is Transport.MQTT and not mqtt_ready(hass):
         raise MqttUnavailableError("Home Assistant's MQTT integration is not set up")
     api = SmartConnectApi(async_get_clientsession(hass), host, password)
     await api.status()
@@ -150,6 +151,14 @@ async def validate_smart_connect(
             await modbus.close()
     return SmartConnectIdentity(
         firmware=firmware, serial=serial_from_hostname(split_host(host)[0]) or firmware.serial
+    )
+
+
+def mqtt_ready(hass: HomeAssistant) -> bool:
+    """Whether Home Assistant's MQTT integration is set up (no waiting: a form is open)."""
+    return any(
+        entry.state is ConfigEntryState.LOADED
+        for entry in hass.config_entries.async_entries(mqtt.DOMAIN)
     )
 
 

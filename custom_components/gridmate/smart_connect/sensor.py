@@ -520,14 +520,30 @@ class SmartConnectInfoSensor(GridmateEntity[Any], SensorEntity):
 
 
 class SmartConnectCounterSensor(GridmateEntity[Any], SensorEntity):
-    """A device_counters value (MQTT only)."""
+    """A device_counters value (MQTT only); unavailable while the device's stream is lost."""
 
     entity_description: SmartConnectCounterSensorEntityDescription
+    _stream_ok = True
+
+    async def async_added_to_hass(self) -> None:
+        """Also follow the power_instant stream: its loss makes these values stale too."""
+        await super().async_added_to_hass()
+        entry: SmartConnectConfigEntry = self.coordinator.config_entry
+        meter = entry.runtime_data.meter
+        self._stream_ok = meter.last_update_success
+
+        @callback
+        def stream_changed() -> None:
+            if meter.last_update_success != self._stream_ok:
+                self._stream_ok = meter.last_update_success
+                self.async_write_ha_state()
+
+        self.async_on_remove(meter.async_add_listener(stream_changed))
 
     @property
     def available(self) -> bool:
-        """Available once a counters message arrived."""
-        return super().available and self.coordinator.data is not None
+        """Available once a counters message arrived, while messages keep coming."""
+        return super().available and self.coordinator.data is not None and self._stream_ok
 
     @property
     def native_value(self) -> StateType:

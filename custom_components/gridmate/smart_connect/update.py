@@ -53,7 +53,7 @@ async def async_setup_entry(
 class SmartConnectFirmwareUpdate(GridmateEntity[SmartConnectInfoCoordinator], UpdateEntity):
     """Installed and available firmware; install on request."""
 
-    _attr_supported_features = UpdateEntityFeature.INSTALL
+    _attr_supported_features = UpdateEntityFeature.INSTALL | UpdateEntityFeature.PROGRESS
     _attr_title = "Smart Connect firmware"
 
     @property

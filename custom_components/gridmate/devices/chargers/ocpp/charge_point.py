@@ -300,8 +300,6 @@ class OcppChargePoint:
         self._init_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.counters = Counters()
-        # monotonic time of each accepted SetChargingProfile, for the latency benchmark
-        self.profile_sent_at: float | None = None
         if restored:
             self._restore(restored)
 
@@ -406,6 +404,14 @@ class OcppChargePoint:
                 "meter_start_wh": last.meter_start_wh,
             },
             "energy_wh": self._state.measurements.energy_wh,
+            "boot": None
+            if self._state.boot is None
+            else {
+                "vendor": self._state.boot.vendor,
+                "model": self._state.boot.model,
+                "serial": self._state.boot.serial,
+                "firmware": self._state.boot.firmware,
+            },
         }
 
     def _restore(self, data: Mapping[str, Any]) -> None:
@@ -428,6 +434,14 @@ class OcppChargePoint:
                 reason=last.get("reason") if isinstance(last.get("reason"), str) else None,
                 id_tag=last.get("id_tag") if isinstance(last.get("id_tag"), str) else None,
                 meter_start_wh=_finite(last.get("meter_start_wh")),
+            )
+        boot = data.get("boot")
+        if isinstance(boot, Mapping) and isinstance(boot.get("model"), str):
+            self._state.boot = BootInfo(
+                vendor=str(boot.get("vendor") or ""),
+                model=boot["model"],
+                serial=boot.get("serial") if isinstance(boot.get("serial"), str) else None,
+                firmware=boot.get("firmware") if isinstance(boot.get("firmware"), str) else None,
             )
         if (energy := _finite(data.get("energy_wh"))) is not None and energy >= 0:
             self._state.measurements = replace(self._state.measurements, energy_wh=energy)
@@ -662,7 +676,6 @@ class OcppChargePoint:
                 )
             )
             self._expect(result.status, "Accepted", "SetChargingProfile")
-            self.profile_sent_at = time.monotonic()
             self._applied = limit
             self._applied_key = key
         self._notify()
