@@ -1,11 +1,17 @@
 """Run the Gridmate demo site: simulated devices plus a real Home Assistant.
 
-`scripts/demo` starts the Smart Connect simulator (Modbus TCP + HTTP API) in this process and
-`hass -c config` as a child, with the configuration seeded so a newcomer only has to log in:
-onboarding done, a `demo` / `demo` login, and a Gridmate Smart Connect entry pointing at the
-simulator. `scripts/demo --check` does the same headless in a throw-away configuration: it
-waits until the entities have values, prints them, compares them with what the simulator
-serves, shuts everything down and exits 0 only if they match.
+`scripts/demo` starts the Smart Connect simulator (Modbus TCP + HTTP API) and a SmartEVSE
+simulator (REST, a car plugged in) in this process and `hass -c config` as a child, with the
+configuration seeded so a newcomer only has to log in: onboarding done, a `demo` / `demo`
+login, a Gridmate Smart Connect entry, a SmartEVSE entry and a controller in solar mode
+steering the SmartEVSE from the Smart Connect. A recorded sunny day (house load per phase and
+solar production, `benchmarks/traces/`) is replayed from late morning: the meter serves
+house + car - solar every second, so solar charging starts within a minute or two.
+
+`scripts/demo --check` does the same headless in a throw-away configuration, with fixed meter
+values and the controller in fast mode: it waits until the entities have values, prints them,
+compares the meter's with what the simulator serves, checks that the controller is active and
+that the SmartEVSE got the current the controller decided, and exits 0 only if all match.
 """
 
 from __future__ import annotations
@@ -30,16 +36,23 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.solar_day import read_trace  # noqa: E402
 from custom_components.gridmate.devices.smart_connect.registers import (  # noqa: E402
     REGISTERS_BY_KEY,
     Quantity,
 )
 from custom_components.gridmate.smart_connect.sensor import ENABLED_BY_DEFAULT  # noqa: E402
 from simulator.smart_connect import SmartConnectSimulator  # noqa: E402
+from simulator.smartevse import SmartEvseSimulator  # noqa: E402
 
 LOGIN = ("demo", "demo")
 SERIAL = "0123456789AB"
 SIM_PASSWORD = "demo-pass"
+EVSE_SERIAL = 51446
+CONTROLLER_ID = "gridmate_demo_controller"
+CONTROLLER = "sensor.home"  # entity ids of the controller device "Home"
+TRACES = ROOT / "benchmarks" / "traces"
+VOLTAGE = 230.0
 # Entities the check compares: the measurements enabled by default.
 CHECKED_KEYS = tuple(
     key
@@ -53,7 +66,14 @@ def _entity_id(key: str) -> str:
     return f"sensor.smart_connect_{SERIAL.lower()}_{name}"
 
 
-def seed_config(config: Path, *, modbus_port: int, http_port: int) -> None:
+def seed_config(
+    config: Path,
+    *,
+    modbus_port: int,
+    http_port: int,
+    evse_port: int,
+    mode: str | None = None,
+) -> None:
     """Write what a newcomer would otherwise click through (idempotent)."""
     storage = config / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
@@ -92,7 +112,7 @@ def seed_config(config: Path, *, modbus_port: int, http_port: int) -> None:
             capture_output=True,
         )
 
-    # The Gridmate entry, pointing at the simulator. Home Assistant migrates the old minor
+    # The Gridmate entries, pointing at the simulators. Home Assistant migrates the old minor
     # storage version on start and keeps whatever the user added since.
     entries_file = storage / "core.config_entries"
     stored: dict[str, Any] = (
@@ -106,36 +126,167 @@ def seed_config(config: Path, *, modbus_port: int, http_port: int) -> None:
         }
     )
     entries: list[dict[str, Any]] = stored["data"]["entries"]
-    data = {
-        "kind": "smart_connect",
-        "host": f"127.0.0.1:{http_port}",
-        "password": SIM_PASSWORD,
-        "port": modbus_port,
-        "interface": "p1",
-        "serial": SERIAL,
-    }
-    for entry in entries:
-        if entry["domain"] == "gridmate" and entry.get("unique_id") == SERIAL:
-            entry["data"] = data
-            break
-    else:
-        entries.append(
-            {
-                "entry_id": uuid.uuid4().hex,
-                "version": 1,
-                "minor_version": 1,
-                "domain": "gridmate",
-                "title": f"Smart Connect {SERIAL}",
-                "data": data,
-                "options": {"scan_interval": 2},
-                "pref_disable_new_entities": False,
-                "pref_disable_polling": False,
-                "source": "user",
-                "unique_id": SERIAL,
-                "disabled_by": None,
-            }
-        )
+    meter_id = _upsert(
+        entries,
+        unique_id=SERIAL,
+        title=f"Smart Connect {SERIAL}",
+        data={
+            "kind": "smart_connect",
+            "host": f"127.0.0.1:{http_port}",
+            "password": SIM_PASSWORD,
+            "port": modbus_port,
+            "interface": "p1",
+            "serial": SERIAL,
+        },
+        options={"scan_interval": 1},
+    )
+    evse_id = _upsert(
+        entries,
+        unique_id=f"smartevse_{EVSE_SERIAL}",
+        title=f"SmartEVSE {EVSE_SERIAL}",
+        data={
+            "kind": "charger",
+            "charger_type": "smartevse",
+            "host": f"127.0.0.1:{evse_port}",
+            "mqtt_prefix": "",
+            "serial": str(EVSE_SERIAL),
+        },
+        options={"scan_interval": 2},
+    )
+    _upsert(
+        entries,
+        unique_id=CONTROLLER_ID,
+        title="Home",
+        entry_id=CONTROLLER_ID,
+        data={
+            "kind": "controller",
+            "name": "Home",
+            "mains": {"source": "entry", "entry_id": meter_id},
+            "circuit": {},
+            "battery": {},
+            "chargers": [
+                {
+                    "charger_id": "evse",
+                    "charger_source": "entry",
+                    "name": "SmartEVSE",
+                    "entry_id": evse_id,
+                    "priority": 0,
+                    "first_phase": 0,
+                    "phases": 3,
+                }
+            ],
+        },
+        options={
+            "phases": 3,
+            "voltage": VOLTAGE,
+            "main_fuse": 25.0,
+            "stale_timeout": 10.0,
+            "safe_current": 0.0,
+            "raise_interval": 5.0,
+            "start_delay": 30.0,
+            "min_switch_time": 60.0,
+        },
+        keep_options=True,
+    )
     entries_file.write_text(json.dumps(stored, indent=2))
+    # The controller's own controls (charge mode, ...): seeded once, then the user's.
+    controls = storage / f"gridmate.controller.{CONTROLLER_ID}"
+    if not controls.exists() or mode is not None:
+        controls.write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "minor_version": 1,
+                    "key": f"gridmate.controller.{CONTROLLER_ID}",
+                    "data": {"mode": mode or "solar"},
+                }
+            )
+        )
+
+
+def _upsert(
+    entries: list[dict[str, Any]],
+    *,
+    unique_id: str,
+    title: str,
+    data: dict[str, Any],
+    options: dict[str, Any],
+    entry_id: str | None = None,
+    keep_options: bool = False,
+) -> str:
+    """Add a Gridmate entry, or point the existing one at this run's simulators."""
+    for entry in entries:
+        if entry["domain"] == "gridmate" and entry.get("unique_id") == unique_id:
+            entry["data"] = data
+            if not keep_options:
+                entry["options"] = options
+            return str(entry["entry_id"])
+    entries.append(
+        {
+            "entry_id": entry_id or uuid.uuid4().hex,
+            "version": 1,
+            "minor_version": 1,
+            "domain": "gridmate",
+            "title": title,
+            "data": data,
+            "options": options,
+            "pref_disable_new_entities": False,
+            "pref_disable_polling": False,
+            "source": "user",
+            "unique_id": unique_id,
+            "disabled_by": None,
+        }
+    )
+    return str(entries[-1]["entry_id"])
+
+
+class ReplayedDay:
+    """A recorded day at the meter: house + the SmartEVSE's car - solar, every second.
+
+    The car is plugged in while the trace says so; its draw is whatever the SmartEVSE's
+    firmware (simulated) gives it, i.e. what the controller decided.
+    """
+
+    def __init__(
+        self, meter: SmartConnectSimulator, evse: SmartEvseSimulator, trace: Path, start_s: int
+    ) -> None:
+        self.meter = meter
+        self.evse = evse
+        self.rows = read_trace(trace)
+        self.t = start_s
+
+    def serve(self, house: tuple[float, float, float], solar_w: float) -> None:
+        """Meter values for this house load and production (W) with the car's draw now."""
+        ev = self.evse.model.ev_currents_a
+        values: dict[str, float] = {}
+        total = 0.0
+        for phase in range(3):
+            power = house[phase] + ev[phase] * VOLTAGE - solar_w / 3
+            total += power
+            values[f"active_power_l{phase + 1}"] = power
+            values[f"current_l{phase + 1}"] = power / VOLTAGE
+            values[f"voltage_l{phase + 1}"] = VOLTAGE
+        values["active_power"] = total
+        self.meter.set_values(values)
+
+    def second(self) -> None:
+        row = self.rows[self.t % len(self.rows)]
+        self.t += 1
+        plugged = self.evse.model.vehicle.plugged
+        if row.ev_connected and not plugged:
+            self.evse.plug_in(max_current=16, phases=3)
+        elif not row.ev_connected and plugged:
+            self.evse.unplug()
+        self.evse.advance(1)
+        self.serve(row.house, row.solar_w)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_tick = loop.time()
+        while True:
+            next_tick += 1.0
+            await asyncio.sleep(max(next_tick - loop.time(), 0.0))
+            self.second()
 
 
 async def _token(session: aiohttp.ClientSession, base: str) -> str:
@@ -184,20 +335,38 @@ def _expected(sim: SmartConnectSimulator) -> dict[str, float]:
     return out
 
 
-async def check(sim: SmartConnectSimulator, base: str, within: float) -> bool:
-    """Wait for the entities, print them, compare with the simulator."""
+async def _states(session: aiohttp.ClientSession, base: str, headers: dict[str, str]) -> Any:
+    async with session.get(f"{base}/api/states", headers=headers) as resp:
+        return {s["entity_id"]: s["state"] for s in await resp.json()}
+
+
+async def check(
+    sim: SmartConnectSimulator, evse: SmartEvseSimulator, base: str, within: float
+) -> bool:
+    """Wait for the entities, print them, compare with the simulators."""
+    target = f"{CONTROLLER}_smartevse_target_current"
     async with aiohttp.ClientSession() as session:
         await _wait_http(session, base, within)
         headers = {"Authorization": f"Bearer {await _token(session, base)}"}
         deadline = time.monotonic() + within
         states: dict[str, str] = {}
         while time.monotonic() < deadline:
-            async with session.get(f"{base}/api/states", headers=headers) as resp:
-                all_states = await resp.json()
-            states = {s["entity_id"]: s["state"] for s in all_states}
+            states = await _states(session, base, headers)
             if all(
                 states.get(_entity_id(k)) not in (None, "unknown", "unavailable")
                 for k in CHECKED_KEYS
+            ):
+                break
+            await asyncio.sleep(1)
+        # the controller: active, and the SmartEVSE holds the current it decided
+        while time.monotonic() < deadline:
+            states = await _states(session, base, headers)
+            shown = states.get(target, "unknown")
+            if (
+                states.get(f"{CONTROLLER}_status") == "active"
+                and shown not in ("unknown", "unavailable")
+                and abs(float(shown) - evse.override_current) < 0.05
+                and evse.override_current > 0
             ):
                 break
             await asyncio.sleep(1)
@@ -213,7 +382,28 @@ async def check(sim: SmartConnectSimulator, base: str, within: float) -> bool:
         ok &= match
         verdict = "ok" if match else "MISMATCH"
         print(f"{_entity_id(key):55} {shown:>16} {expected[key]:>16.7g} {verdict}")
-    return ok
+    status = states.get(f"{CONTROLLER}_status", "missing")
+    ok_status = status == "active"
+    print(
+        f"{CONTROLLER + '_status':55} {status:>16} {'active':>16} "
+        f"{'ok' if ok_status else 'MISMATCH'}"
+    )
+    shown = states.get(target, "missing")
+    try:
+        ok_current = abs(float(shown) - evse.override_current) < 0.05 and evse.override_current > 0
+    except ValueError:
+        ok_current = False
+    print(
+        f"{target:55} {shown:>16} {evse.override_current:>16g} {'ok' if ok_current else 'MISMATCH'}"
+    )
+    return ok and ok_status and ok_current
+
+
+async def _run_check_site(evse: SmartEvseSimulator) -> None:
+    """The check's site: fixed meter values, the charger's firmware ticking."""
+    while True:
+        await asyncio.sleep(1.0)
+        evse.advance(1)
 
 
 async def main() -> int:
@@ -223,7 +413,15 @@ async def main() -> int:
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant HTTP port")
     parser.add_argument("--modbus-port", type=int, default=15020)
     parser.add_argument("--http-port", type=int, default=18080, help="simulator HTTP API port")
+    parser.add_argument("--evse-port", type=int, default=18082, help="SmartEVSE REST port")
     parser.add_argument("--timeout", type=float, default=180, help="seconds --check may wait")
+    parser.add_argument(
+        "--day",
+        default="clear_summer",
+        choices=sorted(p.name.removesuffix(".csv.gz") for p in TRACES.glob("*.csv.gz")),
+        help="recorded day to replay (benchmarks/traces)",
+    )
+    parser.add_argument("--start", default="11:00", help="time of day the replay starts at (HH:MM)")
     args = parser.parse_args()
 
     workdir: Path | None = None
@@ -234,14 +432,31 @@ async def main() -> int:
         config = workdir / "config"
         config.mkdir()
         shutil.copy(ROOT / "config" / "configuration.yaml", config / "configuration.yaml")
-        args.port, args.modbus_port, args.http_port = 18123, 15021, 18081
+        args.port, args.modbus_port, args.http_port, args.evse_port = 18123, 15021, 18081, 18083
     else:
         config = ROOT / "config"
 
-    # Live values move once a second; the check serves a fixed snapshot so it can compare.
-    sim = SmartConnectSimulator("full", password=SIM_PASSWORD, serial=SERIAL, live=not args.check)
+    # The replayed day moves the meter once a second; the check serves fixed values so it can
+    # compare (the controller then charges at full current: fast mode, room on every phase).
+    sim = SmartConnectSimulator("full", password=SIM_PASSWORD, serial=SERIAL)
     await sim.start(modbus_port=args.modbus_port, http_port=args.http_port)
-    seed_config(config, modbus_port=args.modbus_port, http_port=args.http_port)
+    evse = SmartEvseSimulator(serial=EVSE_SERIAL)
+    await evse.start(port=args.evse_port)
+    hour, _, minute = args.start.partition(":")
+    day = ReplayedDay(
+        sim, evse, TRACES / f"{args.day}.csv.gz", int(hour) * 3600 + int(minute or 0) * 60
+    )
+    if args.check:
+        evse.plug_in(max_current=16, phases=3)
+        day.serve((5 * VOLTAGE, 5 * VOLTAGE, 5 * VOLTAGE), 0.0)
+    seed_config(
+        config,
+        modbus_port=args.modbus_port,
+        http_port=args.http_port,
+        evse_port=args.evse_port,
+        mode="fast" if args.check else None,
+    )
+    site = asyncio.create_task(_run_check_site(evse) if args.check else day.run())
     base = f"http://127.0.0.1:{args.port}"
 
     log = (workdir or config) / "hass-demo.log"
@@ -256,7 +471,7 @@ async def main() -> int:
         )
     try:
         if args.check:
-            ok = await check(sim, base, args.timeout)
+            ok = await check(sim, evse, base, args.timeout)
             print("demo check:", "values match the simulator" if ok else "MISMATCH", flush=True)
             if not ok:
                 print(f"(Home Assistant log: {log})")
@@ -264,6 +479,9 @@ async def main() -> int:
         print(
             f"\nSmart Connect simulator: Modbus TCP 127.0.0.1:{sim.modbus_port}, "
             f"HTTP API http://127.0.0.1:{sim.http_port} (password {SIM_PASSWORD})\n"
+            f"SmartEVSE simulator: http://127.0.0.1:{evse.port} (serial {EVSE_SERIAL})\n"
+            f"Replaying {args.day} from {args.start}: the controller 'Home' charges the car "
+            f"on solar (select.home_charge_mode)\n"
             f"Home Assistant: {base}  (login {LOGIN[0]} / {LOGIN[1]}; starting, give it ~20 s)\n"
             f"Log: {log}\nCtrl-C stops everything.\n",
             flush=True,
@@ -283,6 +501,10 @@ async def main() -> int:
                 await asyncio.wait_for(hass.wait(), 30)
             except TimeoutError:
                 hass.kill()
+        site.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await site
+        await evse.stop()
         await sim.stop()
         if workdir is not None and ok:
             shutil.rmtree(workdir, ignore_errors=True)  # kept on failure, for its log

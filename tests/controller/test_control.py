@@ -412,3 +412,86 @@ async def test_failing_charger_is_reported_others_keep_control(hass: HomeAssista
         await asyncio.sleep(0.5)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
     assert hass.states.get("sensor.home_garage_command_status").state == "ok"
+
+
+async def test_circuit_limit_with_circuit_sensors(hass: HomeAssistant) -> None:
+    """A sub-panel limit with its own currents: the chargers get what the circuit leaves."""
+    await setup_helpers(hass)
+    circuit = ("sensor.circuit_l1", "sensor.circuit_l2", "sensor.circuit_l3")
+
+    def set_circuit(ev: float) -> None:
+        for index, entity_id in enumerate(circuit):
+            other = 4.0 if index == 0 else 1.0  # a heat pump on L1 of the sub-panel
+            hass.states.async_set(entity_id, str(other + ev), {"unit_of_measurement": "A"})
+
+    set_mains(hass, 5, 5, 5)
+    set_ev(hass, 0)
+    set_circuit(0)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="ctl0001",
+        data=controller_data(circuit={"currents": list(circuit)}),
+        options=controller_options(circuit_limit=16),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _limit(hass) == 12.0  # 16 A circuit - 4 A heat pump on L1
+    assert hass.states.get("sensor.home_wallbox_state").state == "limited_by_circuit"
+    await hass.services.async_call(
+        "number",
+        "set_value",
+        {"entity_id": "number.home_circuit_limit", "value": 13},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _limit(hass) == 9.0
+
+
+async def test_missing_circuit_data_is_failsafe(hass: HomeAssistant) -> None:
+    """A configured circuit meter that never reports is as stale as a silent mains meter."""
+    await setup_helpers(hass)
+    set_mains(hass, 5, 5, 5)
+    set_ev(hass, 0)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="ctl0001",
+        data=controller_data(circuit={"currents": ["sensor.c1", "sensor.c2", "sensor.c3"]}),
+        options=controller_options(circuit_limit=16, stale_timeout=2),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    deadline = time.monotonic() + 5
+    while hass.states.get("sensor.home_status").state != "failsafe":
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.2)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert _limit(hass) == 0.0
+
+
+async def test_discharging_battery_does_not_fund_solar(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Export made by a discharging home battery is not surplus for the car."""
+    stored_controls(hass_storage, mode="solar")
+    await setup_helpers(hass)
+    site = Site(hass, solar=15.0)  # 30 A exported: 10 A per phase
+    hass.states.async_set("sensor.battery", "-1380", {"unit_of_measurement": "W"})
+    await site.report()
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="ctl0001",
+        entry_id=ENTRY_ID,
+        data=controller_data(battery={"battery_power": "sensor.battery"}),
+        options=controller_options(start_delay=0, min_switch_time=0),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await site.report()
+    assert _limit(hass) == 8.0  # 30 A - 6 A from the battery = 24 A: 8 A per phase
+    assert entry.runtime_data.history[-1]["battery"] == {"current": -6.0, "soc": None}
