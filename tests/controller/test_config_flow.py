@@ -488,3 +488,51 @@ async def test_options_change_the_installation(hass: HomeAssistant) -> None:
         40.0,
     )
     assert hass.states.get("number.home_main_fuse_limit").attributes["max"] == 35.0
+
+
+async def test_reconfigure_removing_a_charger_removes_its_entities(hass: HomeAssistant) -> None:
+    """Entities of a charger taken off the list do not linger as 'no longer provided'."""
+    from homeassistant.helpers import entity_registry as er
+
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="ctl0001",
+        data=controller_data(),
+        options=controller_options(circuit_limit=20),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    registry = er.async_get(hass)
+    assert registry.async_get("number.home_wallbox_maximum_current") is not None
+    assert registry.async_get("number.home_circuit_limit") is not None
+    hass.states.async_set(
+        "input_number.second", "0", {"min": 0, "max": 32, "step": 1, "unit_of_measurement": "A"}
+    )
+    result = await entry.start_reconfigure_flow(hass)
+    result = await _menu(hass, result, "controller_mains_currents")
+    result = await _submit(hass, result, CURRENTS_FORM)
+    result = await _submit(hass, result, {})
+    result = await _menu(hass, result, "controller_charger_entities")
+    result = await _submit(
+        hass, result, {**CHARGER_FORM, "name": "Second", "number": "input_number.second"}
+    )
+    result = await _menu(hass, result, "controller_charger_remove")
+    wallbox = next(
+        option["value"]
+        for option in result["data_schema"].schema["charger_id"].config["options"]
+        if option["label"] == "Wallbox"
+    )
+    result = await _submit(hass, result, {"charger_id": wallbox})
+    result = await _menu(hass, result, "controller_finish")
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert registry.async_get("number.home_wallbox_maximum_current") is None
+    assert registry.async_get("sensor.home_wallbox_state") is None
+    assert registry.async_get("number.home_second_maximum_current") is not None
+    # the options drop the circuit limit: its number goes too
+    hass.config_entries.async_update_entry(entry, options=controller_options())
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert registry.async_get("number.home_circuit_limit") is None

@@ -10,8 +10,9 @@ from homeassistant.core import HomeAssistant
 
 from .entity import ControllerConfigEntry
 
-# A controller holds no secrets of its own; the source entries' titles carry serials.
-TO_REDACT = {"unique_id", "title", "source_title"}
+# A controller holds no secrets of its own; the titles of the Gridmate entries it uses (the
+# source's, and a charger's name, taken from its entry) carry device serials.
+TO_REDACT = {"unique_id", "title", "source_title", "name"}
 
 
 async def async_get_diagnostics(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
@@ -24,6 +26,22 @@ def controller_device_info(entry: ControllerConfigEntry) -> DeviceInfo:
         name=entry.title,
         entry_type=DeviceEntryType.SERVICE,
     )
+
+
+@callback
+def remove_stale_entities(
+    hass: HomeAssistant, entry: ControllerConfigEntry, domain: str, current: Iterable[Entity]
+) -> None:
+    """Drop this platform's registry entries that the configuration no longer makes.
+
+    A charger removed in Reconfigure, or a circuit limit or capacity cap removed in the
+    options, would otherwise leave its entities behind as "no longer provided".
+    """
+    keep = {entity.unique_id for entity in current}
+    registry = er.async_get(hass)
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if registered.domain == domain and registered.unique_id not in keep:
+            registry.async_remove(registered.entity_id)
 
 
 class ControllerEntity(Entity):

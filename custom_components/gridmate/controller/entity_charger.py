@@ -98,7 +98,6 @@ class EntityCharger:
         self._number = config.number
         self._listeners: list[Callable[[], None]] = []
         self._unsub: list[Callable[[], None]] = []
-        self._commanded: float | None = None
 
     @property
     def capabilities(self) -> ChargerCapabilities:
@@ -226,7 +225,6 @@ class EntityCharger:
         await self._call(
             split_entity_id(self._number)[0], "set_value", self._number, {"value": amps}
         )
-        self._commanded = amps
 
     async def _call(
         self,

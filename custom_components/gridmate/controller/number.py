@@ -32,7 +32,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..const import DOMAIN
 from ..devices.chargers.contract import ChargerCapabilities
 from .const import IEC_MIN_CURRENT
-from .entity import ControllerConfigEntry, ControllerEntity
+from .entity import ControllerConfigEntry, ControllerEntity, remove_stale_entities
 from .runtime import ChargerLink, ControllerRuntime
 from .store import Controls
 
@@ -240,6 +240,7 @@ async def async_setup_entry(
         for link in runtime.links.values()
         for description in CHARGER_NUMBERS
     )
+    remove_stale_entities(hass, entry, "number", entities)
     async_add_entities(entities)
 
 

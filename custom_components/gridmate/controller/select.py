@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..const import DOMAIN
 from ..control import ChargeMode, PhaseMode
 from .const import ChargerSource
-from .entity import ControllerConfigEntry, ControllerEntity
+from .entity import ControllerConfigEntry, ControllerEntity, remove_stale_entities
 from .runtime import ChargerLink
 
 CHARGE_MODE = SelectEntityDescription(
@@ -41,6 +41,7 @@ async def async_setup_entry(
         # entity chargers never switch; a Gridmate charger may (its driver tells at runtime)
         if link.config.source is ChargerSource.ENTRY and link.config.phases == 3
     )
+    remove_stale_entities(hass, entry, "select", entities)
     async_add_entities(entities)
 
 

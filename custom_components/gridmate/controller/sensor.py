@@ -19,7 +19,7 @@ from homeassistant.helpers.typing import StateType
 
 from ..control import Reason
 from .const import ControllerStatus
-from .entity import ControllerConfigEntry, ControllerEntity
+from .entity import ControllerConfigEntry, ControllerEntity, remove_stale_entities
 from .runtime import ChargerLink, ControllerRuntime
 
 PHASES = ("L1", "L2", "L3")
@@ -178,6 +178,7 @@ async def async_setup_entry(
         for link in runtime.links.values()
         for description in CHARGER_SENSORS
     )
+    remove_stale_entities(hass, entry, "sensor", entities)
     async_add_entities(entities)
 
 
@@ -185,14 +186,6 @@ class ControllerSensor(ControllerEntity, SensorEntity):
     """A controller-wide figure."""
 
     entity_description: ControllerSensorDescription
-
-    def __init__(
-        self, entry: ControllerConfigEntry, description: ControllerSensorDescription
-    ) -> None:
-        """Placeholders (the phase) come from the description."""
-        super().__init__(entry, description)
-        if description.translation_placeholders:
-            self._attr_translation_placeholders = dict(description.translation_placeholders)
 
     def _snapshot(self) -> Any:
         return (self.available, self.native_value)
