@@ -495,3 +495,67 @@ async def test_discharging_battery_does_not_fund_solar(
     await site.report()
     assert _limit(hass) == 8.0  # 30 A - 6 A from the battery = 24 A: 8 A per phase
     assert entry.runtime_data.history[-1]["battery"] == {"current": -6.0, "soc": None}
+
+
+async def test_template_number_charger(hass: HomeAssistant) -> None:
+    """A `number` entity of another integration (template) paused by 0 A, no switch."""
+    from homeassistant.setup import async_setup_component
+
+    assert await async_setup_component(
+        hass,
+        "input_number",
+        {"input_number": {"backing": {"min": 0, "max": 80, "step": 1, "initial": 0}}},
+    )
+    assert await async_setup_component(
+        hass,
+        "template",
+        {
+            "template": [
+                {
+                    "number": [
+                        {
+                            "name": "Easee limit",
+                            "state": "{{ states('input_number.backing') | float(0) }}",
+                            "min": 0,
+                            "max": 32,
+                            "step": 1,
+                            "unit_of_measurement": "A",
+                            "set_value": [
+                                {
+                                    "action": "input_number.set_value",
+                                    "target": {"entity_id": "input_number.backing"},
+                                    "data": {"value": "{{ value }}"},
+                                }
+                            ],
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    set_mains(hass, 5, 5, 5)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        unique_id="ctl0001",
+        data=controller_data(
+            chargers=[
+                entity_charger(
+                    number="number.easee_limit", switch=None, connected=None, currents=[]
+                )
+            ]
+        ),
+        options=controller_options(min_switch_time=0),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("number.easee_limit").state == "16.0"
+    set_mains(hass, 5, 31, 5)  # 31 A on L2, the car's 16 in it: 10 A of room left
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("number.easee_limit").state == "10.0"
+    set_mains(hass, 5, 40, 5)  # far over: pause with 0 A
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("number.easee_limit").state == "0.0"
+    assert hass.states.get("sensor.home_wallbox_target_current").state == "0.0"
