@@ -224,7 +224,9 @@ async def test_steady_meter_keeps_control_and_silence_is_failsafe(hass: HomeAssi
         await hass.async_block_till_done(wait_background_tasks=True)
     waited = time.monotonic() - last_report
     assert _limit(hass) == 0.0
-    assert 2.0 <= waited < 2.5
+    # not before the timeout; after it, as soon as the loop gets to it (the stale deadline is
+    # timed exactly, the one-second watchdog is the backstop on a loaded machine)
+    assert 2.0 <= waited < 3.2
     assert hass.states.get("sensor.home_status").state == "failsafe"
     assert hass.states.get("sensor.home_wallbox_state").state == "stale_meter_data"
     registry = ir.async_get(hass)

@@ -240,7 +240,7 @@ async def test_meter_loss_pauses_the_smartevse_and_recovers(
         await hass.async_block_till_done(wait_background_tasks=True)
         await asyncio.sleep(0.1)
     assert evse.mode == "pause"
-    assert time.monotonic() - last_good <= 4.0
+    assert time.monotonic() - last_good <= 3.0 + 1.0 + 1.2  # timeout + poll + watchdog
     evse.advance(2)
     assert evse.model.ev_currents_a == (0.0, 0.0, 0.0)
     issue_id = f"mains_stale_{controller.entry_id}"
