@@ -180,7 +180,8 @@ class MonitorFlow(ConfigFlow):
             checked = await self._async_validate(user_input, errors)
             if checked is not None:
                 prefix, uuid, config = checked
-                await self.async_set_unique_id(config.identity)
+                # The user's choice wins over a discovery of the same gateway in progress.
+                await self.async_set_unique_id(config.identity, raise_on_progress=False)
                 self._abort_if_unique_id_configured()
                 return self._create_monitor(prefix, uuid, config)
         elif problem is None:
@@ -254,7 +255,7 @@ class MonitorFlow(ConfigFlow):
             checked = await self._async_validate(user_input, errors)
             if checked is not None:
                 prefix, uuid, config = checked
-                await self.async_set_unique_id(config.identity)
+                await self.async_set_unique_id(config.identity, raise_on_progress=False)
                 self._abort_if_unique_id_mismatch(reason="monitor_wrong_gateway")
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_SERVICE_LOCATION: uuid, CONF_TOPIC_PREFIX: prefix}
