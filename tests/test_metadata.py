@@ -9,8 +9,11 @@ import sys
 from typing import Any
 
 from custom_components.gridmate.smart_connect.sensor import (
+    COUNTER_SENSORS,
+    LINE_VOLTAGE_SENSORS,
     SMART_CONNECT_INFO_SENSORS,
     SMART_CONNECT_SENSORS,
+    TELEGRAM_SENSORS,
 )
 
 ROOT = Path(__file__).parent.parent
@@ -105,7 +108,16 @@ def test_every_translation_has_every_key() -> None:
 def test_entity_translation_keys_exist() -> None:
     """Every sensor description names a translated entity; every icon belongs to one."""
     strings = _load(PACKAGE / "i18n" / "smart_connect.strings.json")["entity"]["sensor"]
-    keys = {d.translation_key for d in (*SMART_CONNECT_SENSORS, *SMART_CONNECT_INFO_SENSORS)}
+    keys = {
+        d.translation_key
+        for d in (
+            *SMART_CONNECT_SENSORS,
+            *SMART_CONNECT_INFO_SENSORS,
+            *LINE_VOLTAGE_SENSORS,
+            *COUNTER_SENSORS,
+            *TELEGRAM_SENSORS,
+        )
+    }
     assert keys == set(strings)
     icons = _load(PACKAGE / "i18n" / "smart_connect.icons.json")["entity"]["sensor"]
     assert set(icons) <= keys

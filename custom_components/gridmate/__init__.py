@@ -38,3 +38,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bo
     if unloaded and kind.async_unload is not None:
         await kind.async_unload(hass, entry)
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """A Gridmate entry was deleted: let its kind clean up after it."""
+    kind = kind_of(entry)
+    if kind.async_remove is not None:
+        await kind.async_remove(hass, entry)

@@ -14,13 +14,25 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsF
 from homeassistant.core import callback
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 
+from .charger.config_flow import ChargerFlow
+from .charger.smartevse.config_flow import SmartEvseFlow
 from .const import DOMAIN
+from .controller.config_flow import ControllerFlow
 from .kinds import KINDS, entry_kind, kind_of
+from .meter.config_flow import MeterFlow
 from .monitor.config_flow import MonitorFlow
 from .smart_connect.config_flow import SmartConnectFlow
 
 
-class GridmateConfigFlow(SmartConnectFlow, MonitorFlow, domain=DOMAIN):
+class GridmateConfigFlow(  # one flow mixin per kind (and per charger type), one per line
+    SmartConnectFlow,
+    ChargerFlow,
+    SmartEvseFlow,
+    ControllerFlow,
+    MeterFlow,
+    MonitorFlow,
+    domain=DOMAIN,
+):
     """Add a Gridmate device or controller."""
 
     VERSION = 1

@@ -15,7 +15,14 @@ import math
 import time
 from typing import Protocol
 
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, UnitOfElectricCurrent, UnitOfPower
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfPower,
+)
 from homeassistant.core import (
     CALLBACK_TYPE,
     Event,
@@ -102,20 +109,42 @@ _CURRENT_TO_A: dict[str, float] = {
 }
 
 
+_VOLTAGE_TO_V: dict[str, float] = {
+    UnitOfElectricPotential.VOLT: 1.0,
+    UnitOfElectricPotential.MILLIVOLT: 0.001,
+    UnitOfElectricPotential.KILOVOLT: 1000.0,
+}
+
+
 def _scaled(state: State | None, factors: dict[str, float]) -> float | None:
-    """A numeric state converted to the base unit (W, A) by its unit of measurement."""
+    """A numeric state converted to the base unit (W, A, V) by its unit of measurement.
+
+    A sensor without a unit is taken to be in the base unit; a unit that is not one of
+    `factors` (a percentage, kVA, ...) gives None: a wrong number is worse than none.
+    """
     value = _number(state)
     if value is None or state is None:
         return None
-    return value * factors.get(str(state.attributes.get("unit_of_measurement")), 1.0)
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+    if unit is None or unit == "":
+        return value
+    factor = factors.get(str(unit))
+    return None if factor is None else value * factor
 
 
 class EntityMainsFeed:
     """A mains feed made of other integrations' sensors.
 
-    Either three current sensors (signed, or unsigned with optional per-phase power sensors
-    giving the sign), or three power sensors plus a voltage (fixed or per-phase sensors), from
-    which currents are derived as P / U. Unknown or unavailable inputs make that phase None.
+    Either current sensors (one for a single-phase installation, or three; signed, or unsigned
+    with one power sensor per phase giving the sign), or power sensors (one or three) plus a
+    voltage (fixed, one sensor, or one per phase), from which currents are derived as P / U.
+    Unknown, unavailable or non-numeric inputs, and units that are not electrical, make that
+    phase None.
+
+    A sample is as old as the least recently reported sensor it is made of (voltage sensors
+    excepted: they only scale): if one phase's sensor goes quiet while the others keep
+    reporting, the sample ages and the consumer's staleness timeout fires. Sensors must
+    therefore report every update, changed or not (most meter integrations do).
     """
 
     def __init__(
@@ -127,11 +156,27 @@ class EntityMainsFeed:
         voltage_entities: Sequence[str] = (),
         voltage: float = 230.0,
     ) -> None:
-        """Describe the source; nothing is tracked until the first subscriber."""
-        if current_entities and len(current_entities) not in (1, 3):
-            raise ValueError("one or three current sensors")
-        if not current_entities and len(power_entities) not in (1, 3):
-            raise ValueError("three current sensors, or one or three power sensors")
+        """Describe the source; nothing is tracked until the first subscriber.
+
+        Raises ValueError for a combination that cannot describe an installation.
+        """
+        if current_entities:
+            if len(current_entities) not in (1, 3):
+                raise ValueError("one or three current sensors")
+            if power_entities and len(power_entities) != len(current_entities):
+                raise ValueError("sign-giving power sensors must match the current sensors")
+            if voltage_entities:
+                raise ValueError("voltage sensors are only used with power sensors")
+        else:
+            if len(power_entities) not in (1, 3):
+                raise ValueError("one or three current sensors, or one or three power sensors")
+            if len(voltage_entities) not in (0, 1, len(power_entities)):
+                raise ValueError("one voltage sensor, or one per power sensor")
+        if not math.isfinite(voltage) or voltage <= 0:
+            raise ValueError("voltage must be positive")
+        ids = (*current_entities, *power_entities, *voltage_entities)
+        if len(set(ids)) != len(ids):
+            raise ValueError("each sensor may be used once")
         self._hass = hass
         self._currents = tuple(current_entities)
         self._powers = tuple(power_entities)
@@ -144,12 +189,17 @@ class EntityMainsFeed:
     @property
     def name(self) -> str:
         """The entity ids, for logs and repairs."""
-        return ", ".join(self.entity_ids)
+        return ", ".join(self._currents or self._powers)
 
     @property
     def entity_ids(self) -> tuple[str, ...]:
         """Every entity this feed reads."""
         return self._currents + self._powers + self._voltages
+
+    @property
+    def _timed_entities(self) -> tuple[str, ...]:
+        """The sensors whose reports make a sample fresh (voltages only scale)."""
+        return self._currents + self._powers
 
     def latest(self) -> MainsSample | None:
         """The newest sample; None until one of the sensors reported."""
@@ -164,13 +214,14 @@ class EntityMainsFeed:
                 async_track_state_change_event(self._hass, ids, self._on_event),
                 async_track_state_report_event(self._hass, ids, self._on_event),
             ]
-            if any(self._hass.states.get(entity_id) for entity_id in ids):
-                # Seed from current states, but as old as their last report: a restart must not
-                # make hours-old values look fresh.
-                self._latest = self._sample(self._seed_time())
+            # Seed from the current states, as old as their reports: a restart or a late
+            # subscriber must not make old values look fresh.
+            self._latest = self._sample() if self._any_state() else None
 
         @callback
         def remove() -> None:
+            if listener not in self._listeners:
+                return
             self._listeners.remove(listener)
             if not self._listeners:
                 for unsub in self._unsub:
@@ -179,43 +230,48 @@ class EntityMainsFeed:
 
         return remove
 
-    def _seed_time(self) -> float:
-        newest = max(
-            (
-                state.last_reported_timestamp
-                for entity_id in self.entity_ids
-                if (state := self._hass.states.get(entity_id)) is not None
-            ),
-            default=0.0,
-        )
-        return time.monotonic() - max(0.0, time.time() - newest)
+    def _any_state(self) -> bool:
+        return any(self._hass.states.get(entity_id) for entity_id in self.entity_ids)
+
+    def _measured_at(self) -> float:
+        """When the oldest of the timed sensors last reported, on the monotonic clock."""
+        oldest: float | None = None
+        for entity_id in self._timed_entities:
+            state = self._hass.states.get(entity_id)
+            if state is None:
+                continue
+            reported = state.last_reported_timestamp
+            oldest = reported if oldest is None else min(oldest, reported)
+        now_mono = time.monotonic()
+        if oldest is None:
+            return now_mono
+        return now_mono - max(0.0, time.time() - oldest)
 
     @callback
     def _on_event(
         self, event: Event[EventStateChangedData] | Event[EventStateReportedData]
     ) -> None:
-        self._latest = self._sample(time.monotonic())
+        self._latest = self._sample()
         for listener in list(self._listeners):
             listener()
 
-    def _sample(self, measured_at: float) -> MainsSample:
+    def _sample(self) -> MainsSample:
         states = self._hass.states
         powers = [_scaled(states.get(e), _POWER_TO_W) for e in self._powers]
+        currents: list[float | None]
         if self._currents:
             currents = [_scaled(states.get(e), _CURRENT_TO_A) for e in self._currents]
-            if len(powers) == len(currents):
+            if powers:
                 currents = [signed_current(c, p) for c, p in zip(currents, powers, strict=True)]
         else:
-            voltages = [_number(states.get(e)) for e in self._voltages]
+            voltages = [_scaled(states.get(e), _VOLTAGE_TO_V) for e in self._voltages]
             currents = []
             for index, power in enumerate(powers):
-                voltage = (
-                    voltages[index if len(voltages) == len(powers) else 0]
-                    if voltages
-                    else self._voltage
-                )
+                voltage: float | None = self._voltage
+                if voltages:
+                    voltage = voltages[index if len(voltages) == len(powers) else 0]
                 currents.append(
-                    None if power is None or not voltage or voltage <= 0 else power / voltage
+                    None if power is None or voltage is None or voltage <= 0 else power / voltage
                 )
         if len(currents) == 1:
             # A single-phase installation: L1 only, the other phases carry nothing.
@@ -227,6 +283,6 @@ class EntityMainsFeed:
         )
         return MainsSample(
             currents=(currents[0], currents[1], currents[2]),
-            measured_at=measured_at,
+            measured_at=self._measured_at(),
             power_w=total,
         )

@@ -38,6 +38,8 @@ class Kind:
     options_flow: Callable[[ConfigEntry[Any]], OptionsFlow | None] | None = None
     # Called after the platforms unloaded: release what async_setup did not tie to the entry.
     async_unload: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[None]] | None = None
+    # Called when the entry is deleted: remove what outlives it (stores, repair issues).
+    async_remove: Callable[[HomeAssistant, ConfigEntry[Any]], Awaitable[None]] | None = None
     # For kinds that measure the grid: the entry's mains feed (None if this entry is not one).
     mains_feed: Callable[[ConfigEntry[Any]], MainsFeed | None] | None = None
     # For kinds that are chargers: the driver the controller steers.
@@ -56,11 +58,17 @@ def entry_kind(entry: ConfigEntry[Any]) -> EntryKind:
 
 def _registry() -> dict[EntryKind, Kind]:
     # Imported here, not at module level, so a kind package may import `kinds` for the types.
+    from .charger import KIND as CHARGER
+    from .controller import KIND as CONTROLLER
+    from .meter import KIND as METER
     from .monitor import KIND as MONITOR
     from .smart_connect import KIND as SMART_CONNECT
 
     return {
         EntryKind.SMART_CONNECT: SMART_CONNECT,
+        EntryKind.CHARGER: CHARGER,
+        EntryKind.CONTROLLER: CONTROLLER,
+        EntryKind.METER: METER,
         EntryKind.MONITOR: MONITOR,
     }
 

@@ -1,7 +1,8 @@
 """Run the Smart Connect simulator until Ctrl-C / SIGTERM.
 
     python -m simulator.smart_connect --host 127.0.0.1 --modbus-port 1502 --http-port 8080 \
-        --password demo-pass --serial 0123456789AB --variant full
+        --password demo-pass --serial 0123456789AB --variant full \
+        [--mqtt-broker mqtt://127.0.0.1:1883 --site home] [--telegram belgium]
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import signal
 import sys
 
 from .http_api import HTTP_USER
-from .simulator import DEFAULT_PASSWORD, DEFAULT_SERIAL, SmartConnectSimulator
+from .mqtt import PhaseNames
+from .simulator import DEFAULT_PASSWORD, DEFAULT_SERIAL, DEFAULT_SITE, SmartConnectSimulator
+from .telegram import TelegramSpec
 from .variants import Variant
 
 
@@ -39,6 +42,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--http-delay", type=float, default=0.0, help="seconds added to every HTTP request"
     )
     parser.add_argument("--static", action="store_true", help="values do not move by themselves")
+    parser.add_argument(
+        "--mqtt-broker", help="publish to this broker, mqtt://host:port (default: no MQTT)"
+    )
+    parser.add_argument("--site", default=DEFAULT_SITE, help="site in the MQTT topics")
+    parser.add_argument("--mqtt-username", default="")
+    parser.add_argument("--mqtt-password", default="")
+    parser.add_argument(
+        "--telegram",
+        choices=["auto", "none", *[spec.value for spec in TelegramSpec]],
+        default="auto",
+        help="P1 standard of /api/v1/telegram (auto: the variant's)",
+    )
+    parser.add_argument(
+        "--telegram-resolution",
+        action="store_true",
+        help="round every value to the resolution of a P1 telegram",
+    )
+    parser.add_argument(
+        "--phase-names",
+        choices=[PhaseNames.TABLE, PhaseNames.MANUAL_EXAMPLE],
+        default=PhaseNames.TABLE,
+        help="spell MQTT phase objects l1 (field table) or 11 (the manual's example)",
+    )
+    parser.add_argument("--available-firmware", help="offer this firmware version as an update")
+    parser.add_argument("--counters-period", type=int, default=60, help="s between counters")
     return parser.parse_args(argv)
 
 
@@ -54,6 +82,15 @@ async def run(args: argparse.Namespace) -> None:
         live=not args.static,
         http_delay=args.http_delay,
         replay=args.replay,
+        telegram=None if args.telegram == "none" else args.telegram,
+        telegram_resolution=args.telegram_resolution,
+        mqtt_broker=args.mqtt_broker,
+        mqtt_site=args.site,
+        mqtt_username=args.mqtt_username,
+        mqtt_password=args.mqtt_password,
+        phase_names=args.phase_names,
+        counters_period=args.counters_period,
+        available_firmware=args.available_firmware,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -68,6 +105,7 @@ async def run(args: argparse.Namespace) -> None:
             f"  Modbus TCP: {args.host}:{modbus_port}\n"
             f"  HTTP API:   http://{args.host}:{http_port}/api/v1/status "
             f"(user {HTTP_USER!r}, password {args.password!r})\n"
+            f"  MQTT:       {sim.mqtt_topic('<metric>') if sim.mqtt else 'not publishing'}\n"
             "Ctrl-C to stop.",
             flush=True,
         )

@@ -3,7 +3,12 @@
 Basic auth, user ``user`` and the password from the device label. "Only one user session is
 allowed at a time": a request that arrives while another one (or a held web-UI session) is being
 served gets ``503`` with ``Retry-After: 1``. The firmware payload is not documented in the
-manual; the simulator answers ``{"Version", "Serial", "Status"}`` ("Serial" optional).
+manual; the simulator answers ``{"Version", "Serial", "Status"}`` ("Serial" optional) plus
+``AvailableVersion`` when an update is offered. ``POST /api/v1/firmware`` installs it: the
+status reads ``Updating`` for ``firmware_update_seconds``, then the new version runs (409 when
+none is offered). ``GET /api/v1/telegram`` answers the meter's P1 telegram as text (404 for a
+device without one: older firmware, TIC). ``POST /api/v1/reset`` calls ``on_reset`` (the
+simulator restarts its MQTT client with the configuration then in force).
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ class HttpApi:
         firmware_version: str,
         serial_in_api: bool = True,
         request_delay: float = 0.0,
+        available_version: str | None = None,
     ) -> None:
         """Create the API state; ``serve`` starts listening."""
         self.password = password
@@ -80,6 +86,13 @@ class HttpApi:
         self.firmware_update_seconds = 5.0  # how long a POST /api/v1/firmware keeps "Updating"
         self.config = default_config()
         self.firmware_status = "Idle"
+        self.available_version = available_version
+        # The P1 telegram served at /api/v1/telegram (None: 404), and a test override of it.
+        self.telegram_source: Callable[[], str | None] | None = None
+        self.telegram_override: str | None = None
+        self.telegram_requests = 0
+        self.on_reset: Callable[[], None] | None = None
+        self.config_patches: list[dict[str, Any]] = []
         self.requests = 0  # answered with anything but 503
         self.busy_rejections = 0
         self.unauthorized = 0
@@ -214,6 +227,12 @@ class HttpApi:
             return web.json_response({"error": "malformed JSON"}, status=400)
         if not isinstance(patch, dict):
             return web.json_response({"error": "expected a JSON object"}, status=400)
+        mqtt = patch.get("MQTT")
+        if mqtt is not None and (
+            not isinstance(mqtt, dict) or not all(isinstance(v, str) for v in mqtt.values())
+        ):
+            return web.json_response({"error": "MQTT settings must be strings"}, status=400)
+        self.config_patches.append(copy.deepcopy(patch))
         deep_merge(self.config, patch)
         return web.json_response(self.config)
 
@@ -223,24 +242,40 @@ class HttpApi:
         if self.serial_in_api:
             payload["Serial"] = self.serial
         payload["Status"] = self.firmware_status
+        if self.available_version:
+            payload["AvailableVersion"] = self.available_version
         return payload
 
     async def _get_firmware(self, _request: web.Request) -> web.Response:
         return web.json_response(self.firmware_payload())
 
     async def _post_firmware(self, _request: web.Request) -> web.Response:
+        if self.firmware_status == "Updating":
+            return web.json_response({"error": "an update is running"}, status=409)
+        if not self.available_version or self.available_version == self.firmware_version:
+            return web.json_response({"error": "no update available"}, status=409)
         self.firmware_updates += 1
         self.firmware_status = "Updating"
         self._later(self.firmware_update_seconds, self._firmware_done)
         return web.json_response(self.firmware_payload(), status=202)
 
     def _firmware_done(self) -> None:
+        if self.available_version:
+            self.firmware_version = self.available_version
+            self.available_version = None
         self.firmware_status = "Idle"
 
     async def _post_reset(self, _request: web.Request) -> web.Response:
         self.resets += 1
+        if self.on_reset is not None:
+            self.on_reset()
         return web.json_response({})
 
     async def _get_telegram(self, _request: web.Request) -> web.Response:
-        # The P1 telegram endpoint comes with a later issue.
-        raise web.HTTPNotFound(text="telegram not available")
+        self.telegram_requests += 1
+        text = self.telegram_override
+        if text is None and self.telegram_source is not None:
+            text = self.telegram_source()
+        if text is None:
+            raise web.HTTPNotFound(text="telegram not available")
+        return web.Response(text=text, content_type="text/plain")

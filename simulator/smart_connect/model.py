@@ -134,6 +134,11 @@ class SiteModel:
         self.pinned_power = None
         self._compute_power()
 
+    @property
+    def total_power(self) -> float:
+        """The grid power now (W, + import, - export)."""
+        return sum(self._power)
+
     # -- time ----------------------------------------------------------------------------------
 
     def tick(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 
@@ -419,3 +420,46 @@ async def test_refused_range_is_never_read(tcp_bus: TcpFactory) -> None:
     with pytest.raises(MeterExceptionResponse) as err:
         await bus.read(11, FunctionCode.INPUT, 0, 12)  # what a naive planner would send
     assert err.value.code == 2
+
+
+async def test_silent_and_late_meters_do_not_flood_the_log(
+    tcp_bus: TcpFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """pymodbus logs an ERROR per unanswered request; a bus call keeps its log quiet."""
+    profile = PROFILES_BY_ID["eastron_sdm630"]
+    _, bus = await tcp_bus(
+        {
+            11: SimulatedMeter(profile=profile, mode=Mode.SILENT),
+            12: SimulatedMeter(profile=profile, mode=Mode.SLOW, delay_s=TIMEOUT * 1.5),
+            13: SimulatedMeter(profile=profile),
+        }
+    )
+    caplog.set_level(logging.INFO)
+    for unit in (11, 12, 11, 12):
+        with pytest.raises(MeterTimeout):
+            await ModbusMeter(bus, unit=unit, profile=profile).poll()
+    await asyncio.sleep(TIMEOUT)  # the slow meter's late answer arrives
+    assert (await ModbusMeter(bus, unit=13, profile=profile).poll()).get(Measurand.POWER)
+    pymodbus_records = [r for r in caplog.records if r.name.startswith("pymodbus")]
+    assert pymodbus_records == []
+
+
+async def test_pymodbus_debug_logging_keeps_the_records_as_debug(
+    tcp_bus: TcpFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    profile = PROFILES_BY_ID["eastron_sdm630"]
+    _, bus = await tcp_bus({11: SimulatedMeter(profile=profile, mode=Mode.SILENT)})
+    caplog.set_level(logging.DEBUG, logger="pymodbus")
+    with pytest.raises(MeterTimeout):
+        await ModbusMeter(bus, unit=11, profile=profile).poll()
+    records = [r for r in caplog.records if r.name.startswith("pymodbus")]
+    assert any("No response" in r.getMessage() for r in records)
+    assert all(r.levelno == logging.DEBUG for r in records)
+
+
+async def test_pymodbus_errors_outside_a_bus_call_are_untouched(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Other pymodbus users (Home Assistant's modbus integration) keep their log."""
+    logging.getLogger("pymodbus.logging").error("someone else's error")
+    assert [r.levelno for r in caplog.records if r.name == "pymodbus.logging"] == [logging.ERROR]

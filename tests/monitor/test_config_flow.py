@@ -161,7 +161,7 @@ async def test_without_mqtt_aborts_then_works(
     """Without HA's MQTT integration: a clear abort; with it set up, the gateway is added."""
     result = await _start(hass)
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "mqtt_not_configured"
+    assert result["reason"] == "monitor_mqtt_not_configured"
     from homeassistant.components import mqtt
     from homeassistant.components.mqtt.const import CONFIG_ENTRY_MINOR_VERSION, CONFIG_ENTRY_VERSION
     from homeassistant.const import CONF_PORT
@@ -201,7 +201,7 @@ async def test_broker_disconnected_error_recovers(
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_SERVICE_LOCATION: DEFAULT_UUID}
         )
-    assert result["errors"] == {"base": "mqtt_not_connected"}
+    assert result["errors"] == {"base": "monitor_mqtt_not_connected"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SERVICE_LOCATION: DEFAULT_UUID}
     )
@@ -257,7 +257,7 @@ async def test_mqtt_discovery_rejects_what_is_not_a_gateway(
         DOMAIN, context={"source": SOURCE_MQTT}, data=_discovery(payload, topic)
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] in ("invalid_discovery_info", "not_supported")
+    assert result["reason"] in ("monitor_invalid_discovery_info", "not_supported")
 
 
 async def test_mqtt_discovery_follows_a_reinstalled_gateway(hass: HomeAssistant) -> None:

@@ -550,20 +550,34 @@ async def test_http_patch_merges_config(make_sim: SimFactory) -> None:
 
 
 async def test_http_firmware_reset_telegram(make_sim: SimFactory) -> None:
-    """Firmware GET/POST, reset, and the telegram endpoint (404 for now)."""
-    sim = await make_sim()
+    """Firmware GET/POST with its state change, reset, and the telegram endpoint."""
+    sim = await make_sim(available_firmware="5.3.0")
+    sim.http.firmware_update_seconds = 0.2
     async with aiohttp.ClientSession(headers=AUTH) as session:
         async with session.get(http_url(sim, "/api/v1/firmware")) as resp:
-            assert await resp.json() == {"Version": "5.2.1", "Serial": SERIAL, "Status": "Idle"}
+            assert await resp.json() == {
+                "Version": "5.2.1",
+                "Serial": SERIAL,
+                "Status": "Idle",
+                "AvailableVersion": "5.3.0",
+            }
         async with session.post(http_url(sim, "/api/v1/firmware")) as resp:
             assert resp.status == 202
             assert (await resp.json())["Status"] == "Updating"
         async with session.get(http_url(sim, "/api/v1/firmware")) as resp:
             assert (await resp.json())["Status"] == "Updating"
+        async with session.post(http_url(sim, "/api/v1/firmware")) as resp:
+            assert resp.status == 409  # one update at a time
+        await asyncio.sleep(0.3)
+        async with session.get(http_url(sim, "/api/v1/firmware")) as resp:
+            assert await resp.json() == {"Version": "5.3.0", "Serial": SERIAL, "Status": "Idle"}
+        async with session.post(http_url(sim, "/api/v1/firmware")) as resp:
+            assert resp.status == 409  # nothing newer offered
         async with session.post(http_url(sim, "/api/v1/reset")) as resp:
             assert resp.status == 200
         async with session.get(http_url(sim, "/api/v1/telegram")) as resp:
-            assert resp.status == 404
+            assert resp.status == 200
+            assert (await resp.text()).startswith("/ISK5")
     assert sim.http.resets == 1
     no_serial = await make_sim("full", serial_in_api=False)
     async with (
@@ -571,6 +585,12 @@ async def test_http_firmware_reset_telegram(make_sim: SimFactory) -> None:
         session.get(http_url(no_serial, "/api/v1/firmware")) as resp,
     ):
         assert await resp.json() == {"Version": "5.2.1", "Status": "Idle"}
+    old_firmware = await make_sim("short")
+    async with (
+        aiohttp.ClientSession(headers=AUTH) as session,
+        session.get(http_url(old_firmware, "/api/v1/telegram")) as resp,
+    ):
+        assert resp.status == 404  # older firmware has no telegram endpoint
 
 
 async def test_http_offline_and_back(make_sim: SimFactory) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
+import dataclasses
 from typing import Any
+from unittest.mock import patch
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, Platform
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -18,7 +20,12 @@ from custom_components.gridmate.const import (
     EntryKind,
     MeterInterface,
 )
+from custom_components.gridmate.kinds import KINDS
 from simulator.smart_connect import SmartConnectSimulator
+
+# The simulated meter's clock starts here (2026-06-11 12:00 UTC, a weekday: tariff 2), so
+# telegram timestamps and snapshots do not depend on when the tests run.
+START_EPOCH = 1_781_179_200
 
 
 @pytest.fixture
@@ -38,7 +45,7 @@ async def simulator(
     socket_enabled: None, variant: str, simulator_options: dict[str, Any]
 ) -> AsyncGenerator[SmartConnectSimulator]:
     """A Smart Connect simulator listening on 127.0.0.1 (Modbus TCP + HTTP)."""
-    sim = SmartConnectSimulator(variant, **simulator_options)
+    sim = SmartConnectSimulator(variant, **{"start_epoch": START_EPOCH, **simulator_options})
     await sim.start()
     yield sim
     await sim.stop()
@@ -84,3 +91,30 @@ async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Mo
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+@pytest.fixture
+def platforms() -> list[Platform] | None:
+    """Load only these platforms of the kind (snapshot tests want one); None = all."""
+    return None
+
+
+@pytest.fixture(autouse=True)
+def only_platforms(platforms: list[Platform] | None) -> Generator[None]:
+    """Restrict the Smart Connect kind to the `platforms` fixture's platforms."""
+    if platforms is None:
+        yield
+        return
+    kind = KINDS[EntryKind.SMART_CONNECT]
+    limited = dataclasses.replace(
+        kind, platforms={p: setup for p, setup in kind.platforms.items() if p in platforms}
+    )
+    with patch.dict(KINDS, {EntryKind.SMART_CONNECT: limited}):  # type: ignore[arg-type]
+        yield
+
+
+@pytest.fixture
+def expected_lingering_timers(request: pytest.FixtureRequest) -> bool:
+    """Home Assistant's MQTT client leaves its (un)subscribe cool-down and housekeeping timers
+    behind after a test; HA core's own MQTT tests allow the same. Only for tests using MQTT."""
+    return bool({"mqtt_mock", "mqtt_broker_entry"} & set(request.fixturenames))

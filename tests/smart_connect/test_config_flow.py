@@ -63,6 +63,7 @@ async def test_user_flow_creates_entry(
         CONF_PORT: simulator.modbus_port,
         CONF_INTERFACE: "p1",
         CONF_SERIAL: simulator.serial,
+        "transport": "modbus_tcp",
     }
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED

@@ -21,7 +21,11 @@ from .const import CONF_CHARGER_TYPE, ChargerType
 
 
 def _types() -> dict[ChargerType, Kind]:
-    return {}
+    from .smartevse import KIND as SMARTEVSE  # noqa: PLC0415 - types import this package
+
+    return {
+        ChargerType.SMARTEVSE: SMARTEVSE,
+    }
 
 
 CHARGER_TYPES: Mapping[ChargerType, Kind] = _types()

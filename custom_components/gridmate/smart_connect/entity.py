@@ -7,6 +7,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 
 from ..const import CONF_INTERFACE, CONF_SERIAL, DOMAIN, MeterInterface
 from ..devices.smart_connect.http_api import split_host
+from ..devices.smart_connect.telegram import GasMeter
 from .coordinator import SmartConnectConfigEntry
 
 SMART_CONNECT_MODELS = {
@@ -28,4 +29,17 @@ def smart_connect_device_info(entry: SmartConnectConfigEntry) -> DeviceInfo:
         serial_number=entry.data[CONF_SERIAL],
         sw_version=firmware.version if firmware else None,
         configuration_url=f"http://{host}:{port}" if port else f"http://{host}",
+    )
+
+
+def gas_meter_device_info(
+    entry: SmartConnectConfigEntry, gas: GasMeter, parent_device_id: str
+) -> DeviceInfo:
+    """The gas meter on the smart meter's M-Bus, reached through the Smart Connect."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.data[CONF_SERIAL]}_gas")},
+        translation_key="smart_connect_gas_meter",
+        model="Gas meter (M-Bus)",
+        serial_number=gas.equipment_id,
+        via_device_id=parent_device_id,
     )

@@ -87,6 +87,9 @@ class ChargerStatus:
     total_energy_wh: float | None = None
     phases_in_use: int | None = None
     current_limit: float | None = None  # the limit in force on the charger, A
+    # time.monotonic() when this snapshot was read from the charger: lets the controller tell a
+    # steady charger from a silent one (listeners also fire on unchanged refreshes).
+    measured_at: float | None = None
 
 
 class Charger(Protocol):

@@ -11,13 +11,21 @@ Errors are typed: `MeterUnreachable` (cannot connect, connection lost), `MeterTi
 answer in time), `MeterExceptionResponse` (Modbus exception, with its code), `MeterWarmingUp`
 (an exception while the profile's warm-up time since the first request has not passed),
 `MeterProtocolError` (malformed answer).
+
+pymodbus logs an ERROR for every request that gets no answer (and warnings for late answers
+and failed connects). A silent meter polled every second would flood the log with them, so
+records pymodbus emits while serving a `ModbusBus` (in the request's task, or in callbacks of a
+connection the bus opened) are dropped, or demoted to DEBUG when pymodbus' debug logging is on.
+The bus's owner reports availability changes itself, once each.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+import contextvars
 from dataclasses import dataclass
+import logging
 import os
 import time
 
@@ -33,6 +41,42 @@ DEFAULT_TCP_PORT = 502
 # After a timeout on a serial line, keep the bus quiet this long so a late answer cannot be taken
 # for the answer to the next request (RTU frames carry no transaction id).
 SERIAL_GRACE_AFTER_TIMEOUT = 0.1
+
+
+# True while a ModbusBus talks to pymodbus. Transport callbacks inherit the context of the call
+# that created the connection, so this also covers late answers read by the event loop.
+_IN_BUS_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "gridmate_meter_bus_call", default=False
+)
+PYMODBUS_LOGGER = logging.getLogger("pymodbus.logging")
+
+
+class _QuietBusCalls(logging.Filter):
+    """Drop pymodbus' per-request complaints made on behalf of a meter bus.
+
+    The bus turns every failure into a typed exception; its owner decides what to log. With
+    pymodbus debug logging enabled the records are kept, demoted to DEBUG.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool | logging.LogRecord:
+        if not _IN_BUS_CALL.get() or record.levelno >= logging.CRITICAL:
+            return True
+        if not PYMODBUS_LOGGER.isEnabledFor(logging.DEBUG):
+            return False
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return record
+
+
+_QUIET_FILTER = _QuietBusCalls()
+
+
+def quiet_pymodbus_bus_calls() -> None:
+    """Install the filter on pymodbus' logger (idempotent; done on import)."""
+    if _QUIET_FILTER not in PYMODBUS_LOGGER.filters:
+        PYMODBUS_LOGGER.addFilter(_QUIET_FILTER)
+
+
+quiet_pymodbus_bus_calls()
 
 
 class MeterError(Exception):
@@ -164,30 +208,39 @@ class ModbusBus:
     ) -> list[int]:
         """Read `count` registers; raises a `MeterError` subclass on failure."""
         async with self._lock:
-            client = await self._ensure_connected()
-            self.transactions += 1
-            reader = (
-                client.read_holding_registers
-                if function_code is FunctionCode.HOLDING
-                else client.read_input_registers
-            )
+            token = _IN_BUS_CALL.set(True)
             try:
-                async with asyncio.timeout(self.timeout * 2 + 0.5):  # pymodbus enforces timeout
-                    response = await reader(address, count=count, device_id=unit)
-            except TimeoutError as err:
-                await self._grace()
-                raise MeterTimeout(f"unit {unit} on {self.key}: no answer") from err
-            except ConnectionException as err:
+                return await self._read_locked(unit, function_code, address, count)
+            finally:
+                _IN_BUS_CALL.reset(token)
+
+    async def _read_locked(
+        self, unit: int, function_code: FunctionCode, address: int, count: int
+    ) -> list[int]:
+        client = await self._ensure_connected()
+        self.transactions += 1
+        reader = (
+            client.read_holding_registers
+            if function_code is FunctionCode.HOLDING
+            else client.read_input_registers
+        )
+        try:
+            async with asyncio.timeout(self.timeout * 2 + 0.5):  # pymodbus enforces timeout
+                response = await reader(address, count=count, device_id=unit)
+        except TimeoutError as err:
+            await self._grace()
+            raise MeterTimeout(f"unit {unit} on {self.key}: no answer") from err
+        except ConnectionException as err:
+            await self._drop()
+            raise MeterUnreachable(f"{self.key}: {err}") from err
+        except ModbusIOException as err:
+            if self._client is None or not self._client.connected:
                 await self._drop()
-                raise MeterUnreachable(f"{self.key}: {err}") from err
-            except ModbusIOException as err:
-                if self._client is None or not self._client.connected:
-                    await self._drop()
-                    raise MeterUnreachable(f"{self.key}: connection lost") from err
-                await self._grace()
-                raise MeterTimeout(f"unit {unit} on {self.key}: no answer") from err
-            except ModbusException as err:
-                raise MeterProtocolError(f"unit {unit} on {self.key}: {err}") from err
+                raise MeterUnreachable(f"{self.key}: connection lost") from err
+            await self._grace()
+            raise MeterTimeout(f"unit {unit} on {self.key}: no answer") from err
+        except ModbusException as err:
+            raise MeterProtocolError(f"unit {unit} on {self.key}: {err}") from err
         if response.isError():
             raise MeterExceptionResponse(
                 int(getattr(response, "exception_code", 0)), int(function_code), address
@@ -211,7 +264,11 @@ class ModbusBus:
     async def close(self) -> None:
         """Close the connection (the bus reconnects on the next request)."""
         async with self._lock:
-            await self._drop()
+            token = _IN_BUS_CALL.set(True)
+            try:
+                await self._drop()
+            finally:
+                _IN_BUS_CALL.reset(token)
 
 
 def _settings(config: BusConfig) -> tuple[object, ...]:
@@ -249,6 +306,18 @@ class BusRegistry:
         if self._buses.get(bus.key) is bus:
             del self._buses[bus.key]
         await bus.close()
+
+    def users(self, config: BusConfig) -> int:
+        """How many meters hold the bus of `config` (0 when it is closed)."""
+        return self._users.get(config.key, 0)
+
+    async def close_all(self) -> None:
+        """Close every bus (the host application stops)."""
+        buses = list(self._buses.values())
+        self._buses.clear()
+        self._users.clear()
+        for bus in buses:
+            await bus.close()
 
     def __len__(self) -> int:
         return len(self._buses)

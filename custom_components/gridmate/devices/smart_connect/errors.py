@@ -21,3 +21,7 @@ class SmartConnectAuthError(SmartConnectError):
 
 class SmartConnectModbusError(SmartConnectConnectionError):
     """Modbus TCP failed while HTTP works (wrong port, Modbus service not reachable)."""
+
+
+class SmartConnectNotSupportedError(SmartConnectConnectionError):
+    """The device does not have this endpoint (HTTP 404; e.g. older firmware, no telegram)."""

@@ -15,7 +15,12 @@ from typing import Any
 
 import aiohttp
 
-from .errors import SmartConnectAuthError, SmartConnectBusyError, SmartConnectConnectionError
+from .errors import (
+    SmartConnectAuthError,
+    SmartConnectBusyError,
+    SmartConnectConnectionError,
+    SmartConnectNotSupportedError,
+)
 
 API_USER = "user"
 DEFAULT_TIMEOUT = 5.0
@@ -26,6 +31,9 @@ BUSY_STATUSES = frozenset({429, 503})
 _VERSION_KEYS = ("Version", "FirmwareVersion", "CurrentVersion", "version", "firmware_version")
 _AVAILABLE_KEYS = ("AvailableVersion", "LatestVersion", "available_version", "latest_version")
 _SERIAL_KEYS = ("Serial", "SerialNumber", "SerialNo", "serial", "serial_number")
+_STATUS_KEYS = ("Status", "State", "status", "state")
+# Words in a firmware status that mean an update is running.
+_UPDATING_WORDS = ("updat", "progress", "download", "install", "flash")
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 _HOSTNAME_RE = re.compile(r"^smart-connect-([0-9a-z]+)(?:\.|$)", re.IGNORECASE)
 
@@ -38,6 +46,13 @@ class FirmwareInfo:
     available_version: str | None
     serial: str | None
     raw: dict[str, Any]
+    status: str | None = None
+
+    @property
+    def updating(self) -> bool:
+        """Whether the device reports a firmware update in progress."""
+        status = (self.status or "").lower()
+        return any(word in status for word in _UPDATING_WORDS)
 
     @property
     def version_tuple(self) -> tuple[int, ...] | None:
@@ -79,6 +94,7 @@ def parse_firmware(data: Any) -> FirmwareInfo:
         available_version=_first_text(data, _AVAILABLE_KEYS),
         serial=serial.upper() if serial else None,
         raw=data,
+        status=_first_text(data, _STATUS_KEYS),
     )
 
 
@@ -116,7 +132,9 @@ class SmartConnectApi:
         self._busy_retries = busy_retries
         self._lock = asyncio.Lock()
 
-    async def _request(self, method: str, path: str, payload: Any = None) -> Any:
+    async def _request(
+        self, method: str, path: str, payload: Any = None, *, raw: bool = False
+    ) -> Any:
         async with self._lock:
             for attempt in range(self._busy_retries + 1):
                 try:
@@ -139,6 +157,8 @@ class SmartConnectApi:
                                 "the device is serving another session (HTTP "
                                 f"{resp.status}); try again later"
                             )
+                        if resp.status == 404:
+                            raise SmartConnectNotSupportedError(f"{method} {path}: not found")
                         if resp.status >= 400:
                             raise SmartConnectConnectionError(
                                 f"{method} {path} answered HTTP {resp.status}"
@@ -148,6 +168,8 @@ class SmartConnectApi:
                     raise SmartConnectConnectionError(
                         f"{method} {path} failed: {type(err).__name__}"
                     ) from err
+                if raw:
+                    return text
                 if not text.strip():
                     return None
                 try:
@@ -170,6 +192,29 @@ class SmartConnectApi:
     async def reset(self) -> None:
         """`POST /api/v1/reset`: soft reset, the device reconnects to the network."""
         await self._request("POST", "/api/v1/reset")
+
+    async def config(self) -> dict[str, Any]:
+        """`GET /api/v1/config`: the device configuration (network, MQTT, meter type)."""
+        data = await self._request("GET", "/api/v1/config")
+        if not isinstance(data, dict):
+            raise SmartConnectConnectionError("config answer is not a JSON object")
+        return data
+
+    async def patch_config(self, patch: dict[str, Any]) -> None:
+        """`PATCH /api/v1/config`: change only the given settings (most need a reset after)."""
+        await self._request("PATCH", "/api/v1/config", patch)
+
+    async def install_firmware(self) -> None:
+        """`POST /api/v1/firmware`: start the firmware update the device offers."""
+        await self._request("POST", "/api/v1/firmware")
+
+    async def telegram(self) -> str:
+        """`GET /api/v1/telegram`: the last P1 telegram as the meter sent it.
+
+        Raises SmartConnectNotSupportedError when the firmware has no such endpoint.
+        """
+        text = await self._request("GET", "/api/v1/telegram", raw=True)
+        return str(text)
 
 
 def _retry_after(value: str | None) -> float:

@@ -25,10 +25,9 @@ from .registers import (
     FIRST_FIRMWARE_WITH_WH,
     MAX_REGISTERS_PER_READ,
     REGISTERS,
-    Quantity,
     Register,
     decode_float32_word_swapped,
-    plausible,
+    normalize,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -146,21 +145,7 @@ def decode(
             continue
         # float32 carries ~7 significant digits; more would show noise (230.39999389648438).
         value = float(f"{decode_float32_word_swapped(low, high):.7g}")
-        if reg.quantity is Quantity.ACTIVE_ENERGY:
-            if energy_wh is None:
-                # Without the firmware version the unit is a guess off by 1000: show unknown.
-                values[reg.key] = None
-                continue
-            value = value if energy_wh else value * 1000.0  # to Wh for the plausibility check
-        if not plausible(reg.quantity, value):
-            values[reg.key] = None
-            continue
-        if reg.quantity is Quantity.VOLTAGE and value == 0.0:
-            values[reg.key] = None
-            continue
-        if reg.quantity is Quantity.ACTIVE_ENERGY:
-            value /= 1000.0  # kWh for Home Assistant's Energy dashboard
-        values[reg.key] = value
+        values[reg.key] = normalize(reg.quantity, value, energy_wh=energy_wh)
     return values
 
 

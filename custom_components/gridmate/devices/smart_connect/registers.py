@@ -266,4 +266,27 @@ def plausible(quantity: Quantity, value: float) -> bool:
 
 
 # Energy registers carry Wh from firmware V5.1.x on and kWh before (manual v1.8, footnote 1).
+# The same footnote applies to the MQTT payload's E_IMPORT / E_EXPORT.
 FIRST_FIRMWARE_WITH_WH: tuple[int, int] = (5, 1)
+
+
+def normalize(quantity: Quantity, value: float, *, energy_wh: bool | None) -> float | None:
+    """A device value as Home Assistant shows it (SI units, energies in kWh), or None if unknown.
+
+    Shared by every transport (Modbus registers, MQTT payloads) so one reading shows the same
+    state whichever way it arrived. Unknown means: not a finite number, implausible for a home
+    connection, an energy whose unit (Wh or kWh, by firmware) is not known, or a voltage of 0
+    (DSMR 4.2 telegrams carry no voltage and the device then reports 0 V).
+    """
+    if quantity is Quantity.ACTIVE_ENERGY:
+        if energy_wh is None:
+            # Without the firmware version the unit is a guess off by 1000: show unknown.
+            return None
+        value = value if energy_wh else value * 1000.0  # to Wh for the plausibility check
+    if not plausible(quantity, value):
+        return None
+    if quantity is Quantity.VOLTAGE and value == 0.0:
+        return None
+    if quantity is Quantity.ACTIVE_ENERGY:
+        return value / 1000.0  # kWh for Home Assistant's Energy dashboard
+    return value
