@@ -4,6 +4,7 @@ stale stream, malformed payloads, only-changed writes, dynamic devices, inputs, 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -121,6 +122,15 @@ async def test_entities_snapshot(
             }
         )
     assert sorted(rows, key=lambda row: row["entity_id"]) == snapshot
+    strings = json.loads(
+        (
+            Path(__file__).parent.parent.parent / "custom_components/gridmate/strings.json"
+        ).read_text()
+    )["entity"]
+    for row in rows:
+        if row["translation_key"]:
+            domain = row["entity_id"].split(".")[0]
+            assert row["translation_key"] in strings[domain], row["entity_id"]
 
 
 async def test_stale_stream_turns_unavailable(
