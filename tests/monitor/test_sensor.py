@@ -357,3 +357,31 @@ async def test_unload_unsubscribes(
     feeder.realtime()
     await hass.async_block_till_done()
     assert _state(hass, "sensor.kitchen_power") == STATE_UNAVAILABLE
+
+
+async def test_configuration_changed_while_home_assistant_was_off(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, feeder: Feeder, clock: Clock
+) -> None:
+    """Loads removed in the app while HA was down: their devices and entities go at setup."""
+    entry = await setup_monitor(hass, feeder)
+    registry = er.async_get(hass)
+    assert registry.async_get(f"sensor.{GATEWAY}_solar_power") is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    feeder.model.installation.remove_load("solar")
+    feeder.model.installation.inputs = []
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # Before the configuration arrives nothing is removed ...
+    assert registry.async_get(f"sensor.{GATEWAY}_solar_power") is not None
+    assert registry.async_get("sensor.input_module_gas_meter") is not None
+    feeder.configuration()
+    feeder.realtime()
+    await hass.async_block_till_done()
+    # ... then what the gateway no longer has is gone.
+    assert registry.async_get(f"sensor.{GATEWAY}_solar_power") is None
+    assert registry.async_get("sensor.solar_power") is None
+    assert registry.async_get("sensor.input_module_gas_meter") is None
+    assert registry.async_get("binary_sensor.input_module_door_contact") is None
+    assert _state(hass, "sensor.kitchen_power") == "1800"
+    assert registry.async_get(f"binary_sensor.{GATEWAY}_realtime_data") is not None
