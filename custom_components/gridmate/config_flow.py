@@ -15,6 +15,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
 
 from .charger.config_flow import ChargerFlow
+from .charger.ocpp.config_flow import OcppFlow
 from .charger.smartevse.config_flow import SmartEvseFlow
 from .const import DOMAIN
 from .controller.config_flow import ControllerFlow
@@ -28,6 +29,7 @@ class GridmateConfigFlow(  # one flow mixin per kind (and per charger type), one
     SmartConnectFlow,
     ChargerFlow,
     SmartEvseFlow,
+    OcppFlow,
     ControllerFlow,
     MeterFlow,
     MonitorFlow,

@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--tcp", default="127.0.0.1:5020", help="host:port (default)")
     where.add_argument("--rtu", action="store_true", help="RTU on a pseudo-terminal")
     parser.add_argument("--baudrate", type=int, default=None, help="emulate RTU wire time")
+    parser.add_argument(
+        "--turnaround-ms",
+        type=float,
+        default=0.0,
+        help="answer this long after each request (a real meter's processing time)",
+    )
     return parser
 
 
@@ -33,8 +39,8 @@ async def _run(args: argparse.Namespace) -> None:
         args.unit + i: SimulatedMeter(
             profile=PROFILES_BY_ID[pid],
             values=demo_values(PROFILES_BY_ID[pid], exporting=args.exporting),
-            mode=Mode(args.mode),
-            delay_s=2.0,
+            mode=Mode.SLOW if args.turnaround_ms and args.mode == "normal" else Mode(args.mode),
+            delay_s=args.turnaround_ms / 1000 if args.turnaround_ms else 2.0,
             warmup_s=60.0,
         )
         for i, pid in enumerate(args.profile)
@@ -45,7 +51,8 @@ async def _run(args: argparse.Namespace) -> None:
     else:
         host, _, port = args.tcp.rpartition(":")
         tcp = TcpMeterServer(meters)
-        print(f"TCP on {host}:{await tcp.start(host, int(port))} (units {sorted(meters)})")
+        port_number = await tcp.start(host, int(port))
+        print(f"TCP on {host}:{port_number} (units {sorted(meters)})", flush=True)
     await asyncio.Event().wait()
 
 

@@ -525,3 +525,45 @@ async def test_serial_ports_are_offered_and_any_path_accepted(
     assert {"value": "/dev/ttyUSB7", "label": "FT232R USB UART (/dev/ttyUSB7)"} in config["options"]
     result = await _configure(hass, flow_id, _rtu_form(server.path))
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_serial_without_pyserial_is_explained_then_recover(
+    hass: HomeAssistant, rtu_server: RtuServerFactory
+) -> None:
+    """pymodbus refuses serial clients when pyserial is missing: say so, not 'unknown'."""
+    import sys
+
+    server = await rtu_server({11: simulated("eastron_sdm630")})
+    flow_id = await _start(hass)
+    await _configure(hass, flow_id, _profile_form("eastron_sdm630", "rtu"))
+    with patch.dict(sys.modules):
+        del sys.modules["serial"]
+        result = await _configure(hass, flow_id, _rtu_form(server.path))
+    assert result["errors"] == {"base": "meter_no_pyserial"}
+    result = await _configure(hass, flow_id, _rtu_form(server.path))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_transparent_gateway_needs_its_setting(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    """A gateway passing raw RTU frames stays silent to Modbus TCP; the setting fixes it."""
+    from simulator.meters import TcpMeterServer
+
+    server = TcpMeterServer({11: simulated("eastron_sdm630")}, rtu_over_tcp=True)
+    await server.start()
+    try:
+        flow_id = await _start(hass)
+        await _configure(hass, flow_id, _profile_form("eastron_sdm630"))
+        result = await _configure(hass, flow_id, _tcp_form(server.port))
+        assert result["errors"] == {"base": "meter_no_answer"}
+        result = await _configure(
+            hass, flow_id, _tcp_form(server.port, **{CONF_RTU_OVER_TCP: True})
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["data"][CONF_RTU_OVER_TCP] is True
+        await hass.async_block_till_done()
+        assert result["result"].state is ConfigEntryState.LOADED
+        assert await hass.config_entries.async_unload(result["result"].entry_id)
+    finally:
+        await server.stop()

@@ -7,7 +7,7 @@ import logging
 import math
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
@@ -270,3 +270,53 @@ async def test_rtu_meters_on_one_serial_bus(
     server.meters[11].values[Measurand.POWER] = -4321.0
     await poll(hass)
     assert float(hass.states.get("sensor.meter_11_power").state) == pytest.approx(-4321.0)
+
+
+async def test_stopping_home_assistant_closes_the_buses(
+    hass: HomeAssistant, tcp_server: TcpServerFactory
+) -> None:
+    """The registry lives as long as Home Assistant: its close event closes every bus."""
+    server = await tcp_server({11: simulated("eastron_sdm630")})
+    entry = await setup_entry(hass, meter_entry(tcp_data(server, "eastron_sdm630")))
+    bus = entry.runtime_data.bus
+    assert bus._client is not None
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_CLOSE)
+    await hass.async_block_till_done()
+    assert bus._client is None
+    assert len(hass.data[DATA_BUS_REGISTRY]) == 0
+
+
+async def test_broken_stored_map_and_conflicting_bus_settings_fail_setup_clearly(
+    hass: HomeAssistant, rtu_server: RtuServerFactory
+) -> None:
+    """Setup errors a retry cannot fix: a custom map that cannot exist, a bus at two speeds."""
+    server = await rtu_server({11: simulated("eastron_sdm630"), 12: simulated("cg_em111")})
+    broken = rtu_data(
+        server,
+        "custom",
+        13,
+        custom={
+            "phases": 3,
+            "registers": {
+                "power": {
+                    "function_code": 4,
+                    "address": 0xFFFF,  # an int32 cannot start at the last address
+                    "data_type": "int32",
+                    "word_order": "high_first",
+                    "scale": 1,
+                }
+            },
+        },
+    )
+    entry = await setup_entry(hass, meter_entry(broken))
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason.startswith("The stored register map of this meter is invalid")
+
+    first = await setup_entry(hass, meter_entry(rtu_data(server, "eastron_sdm630")))
+    assert first.state is ConfigEntryState.LOADED
+    faster = await setup_entry(
+        hass, meter_entry(rtu_data(server, "cg_em111", 12, baudrate=19200), role="ev")
+    )
+    assert faster.state is ConfigEntryState.SETUP_ERROR
+    assert faster.reason.startswith("Another meter uses this serial port")
+    assert hass.data[DATA_BUS_REGISTRY].users(first.runtime_data.bus.config) == 1

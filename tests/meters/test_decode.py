@@ -322,3 +322,52 @@ def test_check_fit_flags_wrong_profiles() -> None:
     assert FitProblem.NO_GRID_VOLTAGE in check_fit(_reading(voltage_l1=2.3, voltage_l2=0.0))
     assert FitProblem.FREQUENCY in check_fit(_reading(voltage_l1=230.0, frequency=5.0))
     assert FitProblem.UNKNOWN_VALUES in check_fit(_reading(voltage_l1=230.0, power=None))
+
+
+def _float32_words(value: float) -> list[int]:
+    high, low = struct.unpack(">HH", struct.pack(">f", value))
+    return [high, low]
+
+
+@pytest.mark.parametrize(
+    ("data_type", "words", "scale", "expected"),
+    [
+        (DataType.FLOAT32, _float32_words(231.1), 1.0, 231.1),  # 231.10000610351562 on the wire
+        (DataType.FLOAT32, _float32_words(0.95), 1000.0, 950.0),  # kWh -> Wh
+        (DataType.INT16, [2301], 0.1, 230.1),  # 2301 * 0.1 = 230.10000000000002
+        (DataType.INT32, [0xFFFF, 0xE7C5], 0.001, -6.203),
+        (DataType.UINT64, [0, 0, 0x0001, 0xE240], 0.01, 1234.56),
+    ],
+)
+def test_values_carry_no_binary_noise(
+    data_type: DataType, words: list[int], scale: float, expected: float
+) -> None:
+    """Exactly the decimal the meter meant, so states read 231.1 and not 231.10000610351562."""
+    profile = MeterProfile(
+        id="t",
+        vendor="t",
+        model="t",
+        phases=3,
+        function_code=FunctionCode.INPUT,
+        word_order=HIGH,
+        registers={Measurand.POWER: RegisterSpec(address=0, data_type=data_type, scale=scale)},
+        status=Status.USER,
+        source="t",
+    )
+    image = {(4, i): w for i, w in enumerate(words)}
+    assert decode_reading(profile, image).get(Measurand.POWER) == expected
+
+
+def test_an_odd_scale_is_left_alone() -> None:
+    profile = custom_profile(
+        {
+            Measurand.POWER: CustomRegister(
+                function_code=FunctionCode.INPUT,
+                address=0,
+                data_type=DataType.INT16,
+                scale=1 / 3,
+            )
+        }
+    )
+    reading = decode_reading(profile, {(4, 0): 100})
+    assert reading.get(Measurand.POWER) == 100 * (1 / 3)

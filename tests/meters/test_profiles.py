@@ -113,9 +113,24 @@ def test_custom_profile_validation() -> None:
 
 def test_docs_are_generated_from_the_table() -> None:
     docs = Path(__file__).parents[2] / "docs" / "meters.md"
-    assert docs.read_text(encoding="utf-8") == doc.render(), (
-        "run: python -m custom_components.gridmate.devices.meters.doc > docs/meters.md"
-    )
+    text = docs.read_text(encoding="utf-8")
+    assert text == doc.render(text), "run: python -m custom_components.gridmate.devices.meters.doc"
+    assert doc.main(["--check", str(docs)]) == 0
+
+
+def test_docs_generation_replaces_only_the_marked_part(tmp_path: Path) -> None:
+    page = tmp_path / "meters.md"
+    page.write_text(f"# Guide\n\nhand-written\n\n{doc.BEGIN}\nstale\n{doc.END}\n\nmore\n")
+    assert doc.main(["--check", str(page)]) == 1
+    assert doc.main([str(page)]) == 0
+    text = page.read_text()
+    assert text.startswith("# Guide\n\nhand-written\n\n")
+    assert text.endswith(f"{doc.END}\n\nmore\n")
+    assert "stale" not in text
+    assert "| `eastron_sdm630` | Eastron | SDM630 | 3 | cross-checked |" in text
+    assert doc.main(["--check", str(page)]) == 0
+    with pytest.raises(ValueError, match="markers"):
+        doc.render("no markers")
 
 
 def test_profile_validation_rejects_impossible_maps() -> None:

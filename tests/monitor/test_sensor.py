@@ -385,3 +385,16 @@ async def test_configuration_changed_while_home_assistant_was_off(
     assert registry.async_get("binary_sensor.input_module_door_contact") is None
     assert _state(hass, "sensor.kitchen_power") == "1800"
     assert registry.async_get(f"binary_sensor.{GATEWAY}_realtime_data") is not None
+
+
+async def test_setup_retries_without_mqtt(hass: HomeAssistant) -> None:
+    """Without Home Assistant's MQTT integration the entry waits (setup retry), never fails."""
+    from homeassistant.config_entries import ConfigEntryState
+
+    from .conftest import make_entry
+
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None

@@ -212,7 +212,7 @@ def test_topics() -> None:
     ):
         assert parse_topic(wrong) is None, wrong
     manifest = json.loads(MANIFEST.read_text())
-    assert DISCOVERY_TOPIC in manifest["mqtt"]  # beside the other kinds' discovery topics
+    assert DISCOVERY_TOPIC in manifest["mqtt"]
     assert {"hostname": "smart-connect-*"} in manifest["dhcp"]
     assert valid_topic_level("home")
     for bad in ("", "a/b", "a+", "#"):

@@ -21,10 +21,12 @@ from .const import CONF_CHARGER_TYPE, ChargerType
 
 
 def _types() -> dict[ChargerType, Kind]:
+    from .ocpp import KIND as OCPP  # noqa: PLC0415 - types import this package
     from .smartevse import KIND as SMARTEVSE  # noqa: PLC0415 - types import this package
 
     return {
         ChargerType.SMARTEVSE: SMARTEVSE,
+        ChargerType.OCPP: OCPP,
     }
 
 
@@ -73,6 +75,18 @@ def _options_flow(entry: ConfigEntry[Any]) -> OptionsFlow | None:
     return hook(entry) if hook else None
 
 
+async def _async_remove(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    remove = type_of(entry).async_remove
+    if remove is not None:
+        await remove(hass, entry)
+
+
+def _register_services(hass: HomeAssistant) -> None:
+    for kind in CHARGER_TYPES.values():
+        if kind.async_register_services is not None:
+            kind.async_register_services(hass)
+
+
 KIND = Kind(
     async_setup=_async_setup,
     platforms={
@@ -83,6 +97,8 @@ KIND = Kind(
     },
     async_diagnostics=_async_diagnostics,
     async_unload=_async_unload,
+    async_remove=_async_remove,
     charger=_charger,
     options_flow=_options_flow,
+    async_register_services=_register_services,
 )

@@ -38,6 +38,7 @@ from ..const import CONF_KIND, LOGGER, EntryKind
 from ..devices.meters.client import (
     MeterExceptionResponse,
     MeterProtocolError,
+    MeterSerialUnavailable,
     MeterTimeout,
     MeterUnreachable,
     MeterWarmingUp,
@@ -336,6 +337,8 @@ def probe_error(err: Exception, connection: Connection) -> ProbeError:
     """The one mapping from a connection-test failure to its translated form error."""
     if isinstance(err, BusSettingsConflictError):
         return ProbeError("meter_bus_settings", about_profile=False)
+    if isinstance(err, MeterSerialUnavailable):
+        return ProbeError("meter_no_pyserial", about_profile=False)
     if isinstance(err, MeterUnreachable):
         if connection is Connection.RTU:
             return ProbeError("meter_serial_port", about_profile=False)

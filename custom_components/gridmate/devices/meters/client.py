@@ -7,10 +7,11 @@ timeout per request. A `BusRegistry` hands out the shared bus per `TcpBusConfig`
 `SerialBusConfig` (reference counted across config entries). A `ModbusMeter` is one meter (unit
 id + profile) on a bus: `poll()` reads the profile's coalesced blocks and decodes them.
 
-Errors are typed: `MeterUnreachable` (cannot connect, connection lost), `MeterTimeout` (no
-answer in time), `MeterExceptionResponse` (Modbus exception, with its code), `MeterWarmingUp`
-(an exception while the profile's warm-up time since the first request has not passed),
-`MeterProtocolError` (malformed answer).
+Errors are typed: `MeterUnreachable` (cannot connect, connection lost; its subclass
+`MeterSerialUnavailable` when pyserial is missing), `MeterTimeout` (no answer in time),
+`MeterExceptionResponse` (Modbus exception, with its code), `MeterWarmingUp` (an exception while
+the profile's warm-up time since the first request has not passed), `MeterProtocolError`
+(malformed answer).
 
 pymodbus logs an ERROR for every request that gets no answer (and warnings for late answers
 and failed connects). A silent meter polled every second would flood the log with them, so
@@ -85,6 +86,10 @@ class MeterError(Exception):
 
 class MeterUnreachable(MeterError):
     """The gateway or serial port cannot be opened, or the connection was lost."""
+
+
+class MeterSerialUnavailable(MeterUnreachable):
+    """Modbus RTU on a local port needs pyserial, which is not installed."""
 
 
 class MeterTimeout(MeterError):
@@ -186,7 +191,10 @@ class ModbusBus:
 
     async def _ensure_connected(self) -> AsyncModbusTcpClient | AsyncModbusSerialClient:
         if self._client is None:
-            self._client = self._make_client()
+            try:
+                self._client = self._make_client()
+            except RuntimeError as err:  # pymodbus: "Serial client requires pyserial"
+                raise MeterSerialUnavailable(f"{self.key}: {err}") from err
             # A silent meter must not make pymodbus drop the shared connection.
             self._client.set_max_no_responses(1_000_000)
         if not self._client.connected:

@@ -150,8 +150,32 @@ def decode_value(profile: MeterProfile, measurand: Measurand, image: RegisterIma
     raw = words_to_raw(words, spec.data_type, order)
     if not math.isfinite(raw):
         return None
-    value = raw * spec.scale
+    value = _clean(raw * spec.scale, spec)
     return value if plausible(measurand, value) else None
+
+
+FLOAT32_DIGITS = 7  # significant decimal digits a float32 carries
+
+
+def _clean(value: float, spec: RegisterSpec) -> float:
+    """Drop binary noise the encoding cannot carry: 231.1 rather than 231.10000610351562.
+
+    A float32 holds about 7 significant digits; an integer times a decimal scale (0.1, 0.001)
+    has exactly as many decimals as the scale.
+    """
+    if spec.data_type is DataType.FLOAT32:
+        return float(f"{value:.{FLOAT32_DIGITS}g}")
+    decimals = _scale_decimals(spec.scale)
+    return value if decimals is None else round(value, decimals)
+
+
+def _scale_decimals(scale: float) -> int | None:
+    """Decimals of a decimal scale (0.01 -> 2, 10 -> 0); None for a scale like 1/3."""
+    for decimals in range(10):
+        shifted = abs(scale) * 10**decimals
+        if abs(shifted - round(shifted)) < 1e-6:
+            return decimals
+    return None
 
 
 def _words(profile: MeterProfile, spec: RegisterSpec, image: RegisterImage) -> list[int] | None:

@@ -1,10 +1,17 @@
-"""Generate docs/meters.md from the profile table.
+"""Generate the meter list and register maps in docs/meters.md from the profile table.
 
-Run from the repository root: ``python -m custom_components.gridmate.devices.meters.doc >
-docs/meters.md``. A test fails when the file and the table disagree.
+The user guide around them is written by hand; only the part between the markers
+``<!-- BEGIN generated: meter profiles -->`` and ``<!-- END generated: meter profiles -->`` is
+generated. Run from the repository root: ``python -m custom_components.gridmate.devices.meters.doc``
+(rewrites docs/meters.md; ``--check`` exits 1 when it is stale). A test fails when the file and
+the table disagree.
 """
 
 from __future__ import annotations
+
+import argparse
+from pathlib import Path
+import sys
 
 from .profiles import (
     MAX_REGISTERS_PER_READ,
@@ -22,33 +29,29 @@ _STATUS_TEXT = {
     Status.USER: "user",
 }
 
+BEGIN = "<!-- BEGIN generated: meter profiles -->"
+END = "<!-- END generated: meter profiles -->"
+
 _INTRO = """\
-# Modbus kWh meters
+<!-- Generated from custom_components/gridmate/devices/meters/profiles.py by
+     `python -m custom_components.gridmate.devices.meters.doc`: edit the table, not this part. -->
 
-Generated from `custom_components/gridmate/devices/meters/profiles.py` by
-`python -m custom_components.gridmate.devices.meters.doc > docs/meters.md`; edit the table, not
-this file.
+## Supported meters
 
-Gridmate reads these meters over Modbus RTU (a local RS485 adapter) or Modbus TCP (the meter
-itself or an RS485-to-TCP gateway). Serial defaults are 9600 baud, 8 data bits, no parity,
-1 stop bit. On a bus shared with a SmartEVSE, addresses 1-10 are taken by the chargers and the
-Sensorbox, so give meters unit id 11 or higher. All meters on one serial port or one gateway
-share one connection; requests are sent one at a time, each with its own timeout, so a meter
-that does not answer delays the others by at most one timeout per request.
+Every value is reported in SI units: V, A, W (positive = import from the grid), Wh (shown in
+Home Assistant as kWh), Hz. Values that decode to NaN, infinity, a meter's "not available"
+marker or something no residential connection can produce are reported as unknown, never as
+numbers.
 
-Every value is reported in SI units: V, A, W (positive = import from the grid), Wh, Hz. Values
-that decode to NaN, infinity, a meter's "not available" marker or something no residential
-connection can produce are reported as unknown, never as numbers.
-
-## Status
+Status of each register map:
 
 - **verified**: the registers were read in the vendor's own document.
 - **cross-checked**: not read in the vendor document itself, but independent public
   implementations that cite the vendor document agree (and real-device reports where noted).
 - **unverified**: a single secondary source or an inference. The map may be wrong; check the
-  values against the meter's display, or enter a custom map.
+  values against the meter's display, or enter a custom map. Marked ⚠ in the meter list.
 
-## Options and quirks
+Quirks the profiles handle:
 
 - **Inverted** (any profile): for a meter fed from below, powers and currents are negated and
   import/export energies are swapped. This replaces SmartEVSE's "Inverted Eastron".
@@ -64,31 +67,6 @@ connection can produce are reported as unknown, never as numbers.
 
 Reads are coalesced per profile into the fewest blocks of at most {max_read} registers; a block
 spans unused registers only up to the profile's allowed gap and never a range the meter refuses.
-"""
-
-
-_DEVELOPERS = """\
-## For developers
-
-Everything below lives in `custom_components/gridmate/devices/meters/` and imports nothing from
-Home Assistant.
-
-- `profiles.py`: `PROFILES` / `PROFILES_BY_ID` (the table above), `MeterProfile`,
-  `RegisterSpec`, `Measurand` (entity keys: `voltage_l1`..`power`, `energy_import`,
-  `energy_export`, `frequency`, `power_factor`), `custom_profile()` with `CustomRegister` for the
-  Custom map, `CUSTOM_DATA_TYPES`.
-- `decode.py`: `plan_reads(profile)` -> `ReadBlock`s, `decode_reading(profile, image,
-  inverted=...)` -> `MeterReading`, `check_fit(reading)` -> `FitProblem`s (a config flow rejects
-  a profile or unit id whose first reading is implausible, e.g. a line-to-line voltage).
-- `client.py`: `BusRegistry.acquire(TcpBusConfig | SerialBusConfig)` -> shared `ModbusBus`
-  (release it on unload); `ModbusMeter(bus, unit=..., profile=..., inverted=...)`,
-  `await meter.poll()`; `meter.last_poll` (transactions, registers, seconds) and
-  `bus.transactions` for figures; errors `MeterUnreachable`, `MeterTimeout`,
-  `MeterExceptionResponse(code)`, `MeterWarmingUp`, `MeterProtocolError`.
-
-The simulator (`simulator/meters`, `python -m simulator.meters --profile <id> [--rtu]`) serves
-any profile over Modbus TCP, RTU-over-TCP or RTU on a pseudo-terminal, with its own encoder and
-framing, and can make a meter answer with exceptions, stay silent, answer slowly or warm up.
 """
 
 
@@ -108,7 +86,7 @@ def _scale(profile: MeterProfile, measurand: Measurand, spec: RegisterSpec) -> s
 
 def _profile_section(profile: MeterProfile) -> list[str]:
     lines = [
-        f"### {profile.vendor} {profile.model} (`{profile.id}`)",
+        f"#### {profile.vendor} {profile.model} (`{profile.id}`)",
         "",
         f"- Status: {_status(profile)}",
         f"- Source: {profile.source}",
@@ -153,9 +131,9 @@ def _profile_section(profile: MeterProfile) -> list[str]:
     return lines
 
 
-def render() -> str:
-    """Return the whole docs/meters.md text."""
-    lines = [_INTRO.format(max_read=MAX_REGISTERS_PER_READ), "## Meters", ""]
+def generated() -> str:
+    """The generated part of docs/meters.md (without the markers)."""
+    lines = [_INTRO.format(max_read=MAX_REGISTERS_PER_READ), "### Meters", ""]
     lines += [
         "| Profile | Vendor | Model | Phases | Status |",
         "| --- | --- | --- | --- | --- |",
@@ -163,14 +141,38 @@ def render() -> str:
     lines += [
         f"| `{p.id}` | {p.vendor} | {p.model} | {p.phases} | {_status(p)} |" for p in PROFILES
     ]
-    lines += ["", "## Settled disagreements", ""]
+    lines += ["", "### Settled disagreements", ""]
     lines += [f"- **{p.vendor} {p.model}**: {p.notes}" for p in PROFILES if "Settled" in p.notes]
-    lines += ["", "## Register maps", ""]
+    lines += ["", "### Register maps", ""]
     for profile in PROFILES:
         lines += _profile_section(profile)
-    lines.append(_DEVELOPERS)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def render(text: str) -> str:
+    """`text` (docs/meters.md) with its generated part replaced from the table."""
+    head, begin, rest = text.partition(BEGIN)
+    _, end, tail = rest.partition(END)
+    if not begin or not end:
+        raise ValueError(f"docs/meters.md lacks the {BEGIN} / {END} markers")
+    return f"{head}{BEGIN}\n{generated()}{END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite docs/meters.md in place, or with --check report whether it is current."""
+    parser = argparse.ArgumentParser(description="Regenerate the meter part of docs/meters.md")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    parser.add_argument("path", nargs="?", default="docs/meters.md")
+    args = parser.parse_args(argv)
+    path = Path(args.path)
+    text = path.read_text(encoding="utf-8")
+    fresh = render(text)
+    if args.check:
+        return 0 if fresh == text else 1
+    if fresh != text:
+        path.write_text(fresh, encoding="utf-8")
+    return 0
+
+
 if __name__ == "__main__":
-    print(render(), end="")
+    sys.exit(main())
