@@ -232,7 +232,7 @@ class HttpApi:
             "host": "192.168.1.10",
             "port": 1883,
             "topic_prefix": self.mqtt_prefix,
-            "username": "evse",
+            "username": "mqtt-user",
             "password_set": True,
             "tls": False,
             "status": "Connected" if self.mqtt_prefix else "Disconnected",

@@ -190,8 +190,14 @@ class SmartEvseModel:
     # -- commands (shared by REST and MQTT, like the firmware's setMode/setAccess) -------------
 
     def set_access(self, access: int) -> None:
-        """`setAccess`: Off or Pause stop power; On allows it."""
+        """`setAccess`: Off or Pause tell the car to stop at once (C -> C1, B -> B1)."""
         self.access = access
+        if access != ACCESS_ON:
+            if self.state == STATE_C:
+                self.state = STATE_C1
+                self._c1_ticks = 1
+            elif self.state == STATE_B:
+                self.state = STATE_B1
         self.changed()
 
     def set_mode(self, mode: int) -> bool:

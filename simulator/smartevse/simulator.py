@@ -47,11 +47,14 @@ class SmartEvseSimulator:
         max_gets_per_s: int | None = 4,
         live: bool = False,
         publish_delay: float = 0.0,
+        publish_on_tick: bool = False,
     ) -> None:
         """Create it; nothing listens until ``start``.
 
         ``mqtt_prefix`` defaults to the firmware's ``SmartEVSE-<serial>``; with ``broker`` the
-        simulator publishes there and takes ``<prefix>/Set/...`` commands.
+        simulator publishes there and takes ``<prefix>/Set/...`` commands. After a change it
+        publishes ``publish_delay`` s later, or with ``publish_on_tick`` at the next 1 s tick as
+        the firmware does (``lastMqttUpdate = 10``).
         """
         self.variant = Variant(variant)
         self.serial = serial
@@ -69,6 +72,8 @@ class SmartEvseSimulator:
         self.mqtt: MqttLink | None = None
         self.live = live
         self.publish_delay = publish_delay
+        self.publish_on_tick = publish_on_tick
+        self._publish_pending = False
         self.host = "127.0.0.1"
         self.port = 0
         self._live_task: asyncio.Task[None] | None = None
@@ -126,11 +131,15 @@ class SmartEvseSimulator:
         """Run the firmware's 1 s timer ``seconds`` times (MQTT publishes every 10 s)."""
         for _ in range(seconds):
             self.model.tick()
-            if self.mqtt is not None and self.model.t % 10 == 0:
+            if self.mqtt is not None and (self.model.t % 10 == 0 or self._publish_pending):
+                self._publish_pending = False
                 self.mqtt.publish_all()
 
     def _changed(self) -> None:
         if self.mqtt is None or self._publish_handle is not None:
+            return
+        if self.publish_on_tick:
+            self._publish_pending = True
             return
         loop = asyncio.get_running_loop()
         self._publish_handle = loop.call_later(self.publish_delay, self._publish_now)

@@ -317,3 +317,24 @@ async def test_setup_retries_when_the_charger_is_away(
     await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_busy_charger_backs_off_then_recovers(
+    hass: HomeAssistant, simulator: SmartEvseSimulator, loaded_entry: MockConfigEntry
+) -> None:
+    """503 on every poll: values kept twice while the interval doubles, then unavailable."""
+    coordinator = loaded_entry.runtime_data.coordinator
+    coordinator.driver._busy_delay = 0.01  # (the driver's own retries, in real time)
+    simulator.http.max_gets_per_s = 0  # every GET is "Server busy"
+    await poll(hass, 5)
+    assert _state(hass, entity("sensor", "state")) == "ready"
+    assert coordinator.update_interval.total_seconds() == 10
+    await poll(hass, 10)
+    assert _state(hass, entity("sensor", "state")) == "ready"
+    assert coordinator.update_interval.total_seconds() == 20
+    await poll(hass, 20)
+    assert _state(hass, entity("sensor", "state")) == STATE_UNAVAILABLE
+    simulator.http.max_gets_per_s = 4
+    await poll(hass, 40)
+    assert _state(hass, entity("sensor", "state")) == "ready"
+    assert coordinator.update_interval.total_seconds() == 5

@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.components.mqtt import mqtt_config_entry_enabled
 from homeassistant.config_entries import (
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
@@ -227,6 +228,24 @@ def _seconds(low: int, high: int) -> Any:
 _CURRENT_SENSOR = EntitySelector(EntitySelectorConfig(domain="sensor", device_class="current"))
 
 
+def _measures_the_grid(source: ConfigEntry[Any], own_entry_id: str) -> bool:
+    """Whether a Gridmate entry can feed mains data (a loaded one: whether it does now)."""
+    from ...kinds import kind_of, mains_feed_of  # noqa: PLC0415 - kinds imports the kinds
+
+    if source.domain != DOMAIN or source.entry_id == own_entry_id:
+        return False
+    try:
+        kind = kind_of(source)
+    except (KeyError, ValueError):
+        return False
+    if kind.mains_feed is None:
+        return False
+    if getattr(source, "runtime_data", None):
+        # e.g. a Modbus meter entry feeds only in the mains role
+        return mains_feed_of(source) is not None
+    return True
+
+
 class SmartEvseOptionsFlow(OptionsFlowWithReload):
     """Polling, and where Gridmate takes the mains currents it feeds the charger."""
 
@@ -291,17 +310,10 @@ class SmartEvseOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Which Gridmate entry measures the grid (a Smart Connect, a mains meter)."""
-        from ...kinds import kind_of  # noqa: PLC0415 - kinds imports the kind packages
-
         errors: dict[str, str] = {}
         if user_input is not None:
             source = self.hass.config_entries.async_get_entry(user_input[CONF_MAINS_ENTRY])
-            if (
-                source is None
-                or source.domain != DOMAIN
-                or source.entry_id == self.config_entry.entry_id
-                or kind_of(source).mains_feed is None
-            ):
+            if source is None or not _measures_the_grid(source, self.config_entry.entry_id):
                 errors[CONF_MAINS_ENTRY] = "smartevse_not_a_mains_source"
             else:
                 return self.async_create_entry(

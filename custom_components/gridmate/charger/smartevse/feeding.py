@@ -20,7 +20,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from ...const import DOMAIN, LOGGER
 from ...devices.chargers.contract import ChargerUnreachableError
 from ...devices.chargers.smartevse import SmartEvse, SmartEvseRejectedError
-from ...devices.chargers.smartevse.protocol import MAINS_FEED_LIMIT_DA
+from ...devices.chargers.smartevse.protocol import MAINS_FEED_LIMIT_DA, MAINS_METER_API
 from ...feeds import EntityMainsFeed, MainsFeed, MainsSample
 from .const import FEED_INTERVAL, FEED_MIN_SPACING_S, FeedStatus
 
@@ -124,10 +124,9 @@ class MainsFeeder:
 
     @callback
     def _on_timer(self, _now: datetime) -> None:
+        """Every 2 s: re-push the latest sample if still fresh (a steady meter), or stop."""
         self._refresh_feed()
-        now = self._clock()
-        if self.last_push_at is None or now - self.last_push_at >= FEED_MIN_SPACING_S:
-            self._hass.async_create_background_task(self.async_push(), f"{DOMAIN} mains push")
+        self._hass.async_create_background_task(self.async_push(), f"{DOMAIN} mains push")
 
     def fresh_sample(self) -> MainsSample | None:
         """The source's latest sample if it may be pushed: complete, plausible and fresh."""
@@ -149,6 +148,13 @@ class MainsFeeder:
             self._set_status(
                 FeedStatus.STALE if self._feed is not None else FeedStatus.WAITING,
                 "no fresh, complete sample from the source",
+            )
+            return
+        state = self._driver.state
+        if state is not None and state.mains_meter not in (None, MAINS_METER_API):
+            # Known from the last poll (MQTT has no answer to tell it): not worth sending.
+            self._set_status(
+                FeedStatus.REJECTED, f"the charger's mains meter is {state.mains_meter}"
             )
             return
         currents: tuple[Any, Any, Any] = sample.currents

@@ -267,7 +267,9 @@ class SmartEvse:
         return remove
 
     def _notify(self) -> None:
-        self._notify_handle = None
+        if self._notify_handle is not None:
+            self._notify_handle.cancel()  # called directly while a deferred one waits
+            self._notify_handle = None
         for listener in list(self._listeners):
             listener()
 
@@ -362,11 +364,15 @@ class SmartEvse:
             self._notify_handle = None
 
     def handle_mqtt(self, topic: str, payload: str) -> bool:
-        """Take one published message; True if it was a value this driver uses.
+        """Take one published message (after `attach_mqtt`); True if this driver used it.
 
         Malformed payloads make that value unknown, never raise.
         """
-        if self.mqtt_prefix is None or not topic.startswith(f"{self.mqtt_prefix}/"):
+        if (
+            self._publish is None  # detached: a message still queued in the transport
+            or self.mqtt_prefix is None
+            or not topic.startswith(f"{self.mqtt_prefix}/")
+        ):
             return False
         suffix = topic[len(self.mqtt_prefix) + 1 :]
         if suffix == MQTT_CONNECTED:
@@ -591,15 +597,21 @@ class SmartEvse:
         limit = self.capabilities.allowed_limit(amps)
         state = self._known()
         if limit == 0:
-            if state.mode != Mode.PAUSE:
+            if state.mode not in (Mode.PAUSE, Mode.OFF):  # Off (the user's) stays Off
                 await self.stop()
                 self._paused_by_limit = True
             return
+        resumed = False
         if self._paused_by_limit and state.mode == Mode.PAUSE:
             await self.set_mode(self._resume_mode)
             self._paused_by_limit = False
             state = replace(state, mode=self._resume_mode)
-        if state.override_current is not None and abs(state.override_current - limit) < 0.05:
+            resumed = True  # upstream's MQTT Set/Mode "Smart" clears the override: resend
+        if (
+            not resumed
+            and state.override_current is not None
+            and abs(state.override_current - limit) < 0.05
+        ):
             return
         await self.set_override_current(limit)
 
@@ -628,7 +640,7 @@ class SmartEvse:
         await self.set_mode(self._resume_mode)
 
     async def stop(self) -> None:
-        """Pause: the session stays, the contactor opens."""
+        """Pause: the session stays, the contactor opens (a charger switched Off stays Off)."""
         self._paused_by_limit = False
-        if self._known().mode != Mode.PAUSE:
+        if self._known().mode not in (Mode.PAUSE, Mode.OFF):
             await self.set_mode(Mode.PAUSE)

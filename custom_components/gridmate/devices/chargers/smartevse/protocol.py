@@ -144,7 +144,7 @@ class ErrorSpec:
     flag: int  # bit in ErrorFlags
     macro: str  # name in main_c.h
     web: str  # `StrErrorNameWeb`: GET `evse.error`, MQTT `<prefix>/Error`
-    stops_charging: bool  # the firmware cuts power (setStatePowerUnavailable / RCM trip)
+    stops_charging: bool  # charging stops while the error lasts
     meaning: str
 
 
@@ -154,7 +154,7 @@ ERRORS: Final[tuple[ErrorSpec, ...]] = (
         0x01,
         "LESS_6A",
         "No Power Available",
-        False,
+        True,
         "Not enough current for the minimum charge current (waits, then resumes)",
     ),
     ErrorSpec(
