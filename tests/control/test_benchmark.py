@@ -91,7 +91,7 @@ def test_cli_writes_timeline_and_summary(tmp_path: Path) -> None:
 
 # Harnesses that measure the Home Assistant side (e.g. smart_connect_poll) may import it;
 # the control core and the solar-day harness must not.
-HA_HARNESSES = {"smart_connect_poll.py", "smartevse_roundtrip.py"}
+HA_HARNESSES = {"smart_connect_poll.py", "smartevse_roundtrip.py", "monitor_stream.py"}
 
 
 def test_control_and_benchmarks_never_import_homeassistant() -> None:
