@@ -142,9 +142,9 @@ class MonitorFlow(ConfigFlow):
     async def _async_mqtt_ready(self) -> str | None:
         """None when HA's MQTT integration can be used, else the abort/error reason."""
         if not await mqtt.async_wait_for_mqtt_client(self.hass):
-            return "mqtt_not_configured"
+            return "monitor_mqtt_not_configured"
         if not mqtt.is_connected(self.hass):
-            return "mqtt_not_connected"
+            return "monitor_mqtt_not_connected"
         return None
 
     async def _async_validate(
@@ -172,7 +172,7 @@ class MonitorFlow(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick a gateway found on the broker, or type its service location uuid."""
-        if (problem := await self._async_mqtt_ready()) == "mqtt_not_configured":
+        if (problem := await self._async_mqtt_ready()) == "monitor_mqtt_not_configured":
             return self.async_abort(reason=problem)
         errors: dict[str, str] = {}
         found: dict[str, GatewayConfig] = {}
@@ -180,7 +180,8 @@ class MonitorFlow(ConfigFlow):
             checked = await self._async_validate(user_input, errors)
             if checked is not None:
                 prefix, uuid, config = checked
-                await self.async_set_unique_id(config.identity)
+                # The user's choice wins over a discovery of the same gateway in progress.
+                await self.async_set_unique_id(config.identity, raise_on_progress=False)
                 self._abort_if_unique_id_configured()
                 return self._create_monitor(prefix, uuid, config)
         elif problem is None:
@@ -213,14 +214,14 @@ class MonitorFlow(ConfigFlow):
         """A gateway's retained `config` was seen on the broker."""
         split = split_config_topic(discovery_info.topic)
         if split is None or not discovery_info.payload:
-            return self.async_abort(reason="invalid_discovery_info")
+            return self.async_abort(reason="monitor_invalid_discovery_info")
         try:
             config = parse_config(discovery_info.payload)
         except PayloadError:
-            return self.async_abort(reason="invalid_discovery_info")
+            return self.async_abort(reason="monitor_invalid_discovery_info")
         prefix, uuid = split
         if config.service_location_uuid != uuid:
-            return self.async_abort(reason="invalid_discovery_info")
+            return self.async_abort(reason="monitor_invalid_discovery_info")
         await self.async_set_unique_id(config.identity)
         # A known gateway re-installed on a new service location: follow it.
         self._abort_if_unique_id_configured(
@@ -254,7 +255,7 @@ class MonitorFlow(ConfigFlow):
             checked = await self._async_validate(user_input, errors)
             if checked is not None:
                 prefix, uuid, config = checked
-                await self.async_set_unique_id(config.identity)
+                await self.async_set_unique_id(config.identity, raise_on_progress=False)
                 self._abort_if_unique_id_mismatch(reason="monitor_wrong_gateway")
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_SERVICE_LOCATION: uuid, CONF_TOPIC_PREFIX: prefix}
