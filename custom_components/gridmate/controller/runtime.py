@@ -340,9 +340,10 @@ class ControllerRuntime:
                     min_current=low,
                     max_current=high,
                     resolution=caps.current_step,
-                    phases=caps.phases,
+                    # a charger that switches phases is wired for three, whatever it uses now
+                    phases=3 if caps.can_switch_phases else caps.phases,
                     first_phase=link.config.first_phase,
-                    can_switch_phases=caps.can_switch_phases and caps.phases == 3,
+                    can_switch_phases=caps.can_switch_phases,
                     phase_mode=own.phase_mode if caps.can_switch_phases else PhaseMode.AUTO,
                 )
             )
