@@ -49,6 +49,7 @@ from ..const import (
     EntryKind,
     MeterInterface,
 )
+from ..devices.hosts import split_host
 from ..devices.smart_connect.errors import (
     SmartConnectAuthError,
     SmartConnectConnectionError,
@@ -58,7 +59,6 @@ from ..devices.smart_connect.http_api import (
     FirmwareInfo,
     SmartConnectApi,
     serial_from_hostname,
-    split_host,
 )
 from ..devices.smart_connect.modbus import SmartConnectModbus
 from ..devices.smart_connect.mqtt import parse_topic
