@@ -17,6 +17,7 @@ from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.const import UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -41,6 +42,7 @@ from ..devices.infinity.schema import (
     split_config_topic,
     topic,
 )
+from ..flow_fields import enum_selector, whole_number_field
 from . import const as c
 from .const import (
     CONF_ALWAYS_ON_HOURS,
@@ -316,18 +318,8 @@ class MonitorOptionsFlow(OptionsFlowWithReload):
                 return await self.async_step_monitor_input()
             return self.async_create_entry(data=self._options)
         fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_ALWAYS_ON_HOURS, default=DEFAULT_ALWAYS_ON_HOURS): vol.All(
-                NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_ALWAYS_ON_HOURS,
-                        max=MAX_ALWAYS_ON_HOURS,
-                        step=1,
-                        unit_of_measurement="h",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Coerce(int),
-                vol.Range(min=MIN_ALWAYS_ON_HOURS, max=MAX_ALWAYS_ON_HOURS),
+            vol.Required(CONF_ALWAYS_ON_HOURS, default=DEFAULT_ALWAYS_ON_HOURS): whole_number_field(
+                MIN_ALWAYS_ON_HOURS, MAX_ALWAYS_ON_HOURS, unit=UnitOfTime.HOURS
             )
         }
         if inputs:
@@ -380,12 +372,8 @@ class MonitorOptionsFlow(OptionsFlowWithReload):
         }
         schema = vol.Schema(
             {
-                vol.Required(CONF_UNIT): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[unit.value for unit in PulseUnit],
-                        translation_key="monitor_pulse_unit",
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
+                vol.Required(CONF_UNIT): enum_selector(
+                    PulseUnit, "monitor_pulse_unit", mode=SelectSelectorMode.DROPDOWN
                 ),
                 vol.Optional(CONF_PULSES_PER_UNIT): NumberSelector(
                     NumberSelectorConfig(
