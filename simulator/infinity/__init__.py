@@ -1,6 +1,13 @@
 """Simulated Smappee Infinity gateway publishing over MQTT (paho-mqtt, not Home Assistant)."""
 
-from .installation import InputSpec, Installation, SimChannel, SimLoad, default_installation
+from .installation import (
+    InputSpec,
+    Installation,
+    SimChannel,
+    SimLoad,
+    default_installation,
+    large_installation,
+)
 from .simulator import DEFAULT_SERIAL, DEFAULT_UUID, VARIANTS, InfinitySimulator
 
 __all__ = [
@@ -13,4 +20,5 @@ __all__ = [
     "SimChannel",
     "SimLoad",
     "default_installation",
+    "large_installation",
 ]

@@ -12,6 +12,7 @@ import argparse
 import signal
 import threading
 
+from .installation import large_installation
 from .simulator import DEFAULT_SERIAL, DEFAULT_UUID, VARIANTS, InfinitySimulator
 
 
@@ -32,6 +33,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--speed", type=float, default=0.0, help="simulated hours per real second (0 = still)"
     )
     parser.add_argument("--aggregated-interval", type=float, default=300.0)
+    parser.add_argument(
+        "--installation",
+        choices=("default", "large"),
+        default="default",
+        help="default: 14 measuring points; large: 28 (the Power Box's limit)",
+    )
+    parser.add_argument(
+        "--jitter", type=float, default=0.0, help="relative noise on readings (e.g. 0.01)"
+    )
     parser.add_argument("--clear-retained", action="store_true", help="clear retained on exit")
     return parser.parse_args(argv)
 
@@ -49,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
         hour=args.hour,
         speed=args.speed,
         aggregated_interval=args.aggregated_interval,
+        installation=large_installation() if args.installation == "large" else None,
+        jitter=args.jitter,
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -124,6 +124,29 @@ def default_installation() -> Installation:
     return inst
 
 
+def large_installation() -> Installation:
+    """The default installation grown to the Power Box's limit: 28 measuring points in use.
+
+    Adds a 3-phase air conditioner, sauna and pool pump and five 1-phase groups (seven CT Hubs).
+    """
+    inst = default_installation()
+    for load in (
+        SimLoad("aircon", "Air conditioning", "CONSUMPTION", "SUBMETER", (0, 1, 2), pf=0.9),
+        SimLoad("sauna", "Sauna", "CONSUMPTION", "SUBMETER", (0, 1, 2), pf=1.0),
+        SimLoad("pool", "Pool pump", "CONSUMPTION", "SUBMETER", (0, 1, 2), pf=0.85),
+        SimLoad("office", "Office", "CONSUMPTION", "SUBMETER", (0,)),
+        SimLoad("garage", "Garage", "CONSUMPTION", "SUBMETER", (1,)),
+        SimLoad("dryer", "Tumble dryer", "CONSUMPTION", "SUBMETER", (2,)),
+        SimLoad("fridge", "Fridge", "CONSUMPTION", "SUBMETER", (0,)),
+        SimLoad("lights", "Lighting", "CONSUMPTION", "SUBMETER", (1,)),
+    ):
+        inst.add_load(load)
+    inst.extra_unused_points = 0
+    for channel in inst.channels:
+        channel.publish_index = (channel.ct_input + 3) % len(inst.channels)
+    return inst
+
+
 def load_power(key: str, hour: float) -> float:
     """Total true power (W) of a non-grid load at an hour of the day."""
     if key == "solar":  # a 6 kWp array: clear-sky bell between 7 h and 19 h

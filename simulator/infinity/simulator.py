@@ -17,6 +17,7 @@ from collections.abc import Callable
 import contextlib
 import json
 import math
+import random
 import threading
 import time
 from typing import Any
@@ -55,6 +56,8 @@ class InfinitySimulator:
         speed: float = 0.0,
         aggregated_interval: float = 300.0,
         firmware: str = "1.4.2",
+        jitter: float = 0.0,
+        seed: int = 1,
     ) -> None:
         """Describe the gateway; nothing is sent before `start()`."""
         if variant not in VARIANTS:
@@ -68,6 +71,8 @@ class InfinitySimulator:
         self.speed = speed  # simulated hours per real second (0 = the clock stands still)
         self.aggregated_interval = aggregated_interval
         self.firmware = firmware
+        self.jitter = jitter  # relative noise on every reading, as real CTs show
+        self._random = random.Random(seed)
         self.bus_error = False  # the Power Box stopped talking: no realtime
         self.relays_respond = True  # False: commands are received but never executed
         self.relay_states: dict[int, bool] = dict.fromkeys(self.installation.relays, False)
@@ -369,7 +374,10 @@ class InfinitySimulator:
         """`realtime` for the current hour, integrating the energy counters over `dt`."""
         inst = self.installation
         powers = self.true_phase_power()
-        volts = {p: voltage(p, self.hour) for p in range(3)}
+        volts = {
+            p: voltage(p, self.hour) + (self._random.gauss(0, 0.6) if self.jitter else 0.0)
+            for p in range(3)
+        }
         key = "ctInput" if self.variant == "ct_input" else "publishIndex"
         entries = []
         grid_power = grid_import = grid_export = 0.0
@@ -377,6 +385,8 @@ class InfinitySimulator:
             load: SimLoad = inst.load(ch.load)
             actual = ch.phase if ch.actual_phase is None else ch.actual_phase
             true_w = powers.get(load.key, {}).get(actual, 0.0)
+            if self.jitter:
+                true_w *= 1 + self._random.gauss(0, self.jitter)
             pf = 0.97 if load.connection == "GRID" and load.flow == "CONSUMPTION" else load.pf
             amps = abs(true_w) / (volts[actual] * pf) if true_w else 0.0
             # The Power Box multiplies this current with the voltage of the CONFIGURED phase:

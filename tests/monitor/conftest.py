@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import asyncio
+from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
 from datetime import timedelta
 import json
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -22,7 +24,7 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 from custom_components.gridmate.const import CONF_KIND, CONF_SERIAL, DOMAIN, EntryKind
 from custom_components.gridmate.monitor.const import CONF_SERVICE_LOCATION, CONF_TOPIC_PREFIX
 from simulator.infinity import DEFAULT_SERIAL, DEFAULT_UUID, InfinitySimulator
-from tests.conftest import Broker
+from tests.conftest import Broker, mqtt_settled
 
 BASE = f"servicelocation/{DEFAULT_UUID}"
 
@@ -182,3 +184,44 @@ async def setup_monitor(
     feeder.realtime()
     await hass.async_block_till_done()
     return entry
+
+
+@pytest.fixture
+async def broker(
+    hass: HomeAssistant, mqtt_broker_entry: MockConfigEntry
+) -> AsyncGenerator[MockConfigEntry]:
+    """HA's MQTT on the real mosquitto; Gridmate entries unloaded before the broker stops."""
+    yield mqtt_broker_entry
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    await mqtt_settled(hass)
+    await hass.config_entries.async_unload(mqtt_broker_entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def wait_for_state(
+    hass: HomeAssistant,
+    entity_id: str,
+    predicate: Any = lambda state: True,
+    within_s: float = 10.0,
+) -> Any:
+    """Wait until `entity_id` exists and `predicate(state)` holds (state events, no polling)."""
+    done = asyncio.Event()
+
+    @callback
+    def check(*_: Any) -> None:
+        state = hass.states.get(entity_id)
+        if state is not None and predicate(state):
+            done.set()
+
+    unsubscribe = async_track_state_change_event(hass, [entity_id], check)
+    check()
+    try:
+        async with asyncio.timeout(within_s):
+            await done.wait()
+    except TimeoutError:
+        pytest.fail(f"{entity_id} never got there: {hass.states.get(entity_id)}")
+    finally:
+        unsubscribe()
+    return hass.states.get(entity_id)

@@ -4,6 +4,7 @@ stale stream, malformed payloads, only-changed writes, dynamic devices, inputs, 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
@@ -121,6 +122,15 @@ async def test_entities_snapshot(
             }
         )
     assert sorted(rows, key=lambda row: row["entity_id"]) == snapshot
+    strings = json.loads(
+        (
+            Path(__file__).parent.parent.parent / "custom_components/gridmate/strings.json"
+        ).read_text()
+    )["entity"]
+    for row in rows:
+        if row["translation_key"]:
+            domain = row["entity_id"].split(".")[0]
+            assert row["translation_key"] in strings[domain], row["entity_id"]
 
 
 async def test_stale_stream_turns_unavailable(
@@ -347,3 +357,44 @@ async def test_unload_unsubscribes(
     feeder.realtime()
     await hass.async_block_till_done()
     assert _state(hass, "sensor.kitchen_power") == STATE_UNAVAILABLE
+
+
+async def test_configuration_changed_while_home_assistant_was_off(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient, feeder: Feeder, clock: Clock
+) -> None:
+    """Loads removed in the app while HA was down: their devices and entities go at setup."""
+    entry = await setup_monitor(hass, feeder)
+    registry = er.async_get(hass)
+    assert registry.async_get(f"sensor.{GATEWAY}_solar_power") is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    feeder.model.installation.remove_load("solar")
+    feeder.model.installation.inputs = []
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # Before the configuration arrives nothing is removed ...
+    assert registry.async_get(f"sensor.{GATEWAY}_solar_power") is not None
+    assert registry.async_get("sensor.input_module_gas_meter") is not None
+    feeder.configuration()
+    feeder.realtime()
+    await hass.async_block_till_done()
+    # ... then what the gateway no longer has is gone.
+    assert registry.async_get(f"sensor.{GATEWAY}_solar_power") is None
+    assert registry.async_get("sensor.solar_power") is None
+    assert registry.async_get("sensor.input_module_gas_meter") is None
+    assert registry.async_get("binary_sensor.input_module_door_contact") is None
+    assert _state(hass, "sensor.kitchen_power") == "1800"
+    assert registry.async_get(f"binary_sensor.{GATEWAY}_realtime_data") is not None
+
+
+async def test_setup_retries_without_mqtt(hass: HomeAssistant) -> None:
+    """Without Home Assistant's MQTT integration the entry waits (setup retry), never fails."""
+    from homeassistant.config_entries import ConfigEntryState
+
+    from .conftest import make_entry
+
+    entry = make_entry()
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None

@@ -16,7 +16,6 @@ from custom_components.gridmate.devices.smart_connect.http_api import (
     parse_firmware,
     parse_version,
     serial_from_hostname,
-    split_host,
 )
 from simulator.smart_connect import SmartConnectSimulator
 
@@ -127,18 +126,3 @@ def test_parse_firmware_field_spellings() -> None:
 def test_serial_from_hostname(host: str, serial: str | None) -> None:
     """The device's DHCP name carries its serial."""
     assert serial_from_hostname(host) == serial
-
-
-@pytest.mark.parametrize(
-    ("host", "expected"),
-    [
-        ("192.168.1.40", ("192.168.1.40", None)),
-        ("192.168.1.40:8080", ("192.168.1.40", 8080)),
-        ("smart-connect-abc", ("smart-connect-abc", None)),
-        ("[fe80::1]:81", ("fe80::1", 81)),
-        ("fe80::1", ("fe80::1", None)),
-    ],
-)
-def test_split_host(host: str, expected: tuple[str, int | None]) -> None:
-    """An optional :port is for the HTTP API only; Modbus has its own port field."""
-    assert split_host(host) == expected

@@ -19,7 +19,7 @@ from typing import Any
 import uuid
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
-from homeassistant.const import CONF_HOST, CONF_PORT, CONF_SCAN_INTERVAL
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_SCAN_INTERVAL, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -57,6 +57,7 @@ from ..devices.meters.profiles import (
     WordOrder,
     custom_profile,
 )
+from ..flow_fields import TCP_PORT_FIELD, choice_selector, enum_selector, whole_number_field
 from .bus import bus_registry
 from .const import (
     BAUDRATES,
@@ -124,29 +125,9 @@ def _unmapped_models() -> str:
     return ", ".join(f"{p.vendor} {p.model}" for p in PROFILES if not p.usable)
 
 
-def _select(
-    options: list[str], translation_key: str | None, *, mode: SelectSelectorMode
-) -> SelectSelector:
-    config = SelectSelectorConfig(options=options, mode=mode)
-    if translation_key is not None:
-        config["translation_key"] = translation_key
-    return SelectSelector(config)
-
-
-_CONNECTION = _select(
-    [c.value for c in Connection], "meter_connection", mode=SelectSelectorMode.LIST
-)
-_ROLE = _select([r.value for r in Role], "meter_role", mode=SelectSelectorMode.DROPDOWN)
-_UNIT = vol.All(
-    NumberSelector(
-        NumberSelectorConfig(min=MIN_UNIT, max=MAX_UNIT, step=1, mode=NumberSelectorMode.BOX)
-    ),
-    vol.Coerce(int),
-)
-_PORT = vol.All(
-    NumberSelector(NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)),
-    vol.Coerce(int),
-)
+_CONNECTION = enum_selector(Connection, "meter_connection")
+_ROLE = enum_selector(Role, "meter_role", mode=SelectSelectorMode.DROPDOWN)
+_UNIT = whole_number_field(MIN_UNIT, MAX_UNIT)
 
 
 def _role_fields() -> dict[vol.Marker, Any]:
@@ -160,8 +141,8 @@ def _role_fields() -> dict[vol.Marker, Any]:
 def _profile_schema() -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_PROFILE): SelectSelector(
-                SelectSelectorConfig(options=_profile_options(), mode=SelectSelectorMode.DROPDOWN)
+            vol.Required(CONF_PROFILE): choice_selector(
+                _profile_options(), mode=SelectSelectorMode.DROPDOWN
             ),
             **_role_fields(),
         }
@@ -170,17 +151,10 @@ def _profile_schema() -> vol.Schema:
 
 def _custom_schema(*, with_role: bool) -> vol.Schema:
     fields: dict[vol.Marker, Any] = {
-        vol.Required(CONF_QUANTITIES): SelectSelector(
-            SelectSelectorConfig(
-                options=[m.value for m in Measurand],
-                translation_key="meter_quantity",
-                multiple=True,
-                mode=SelectSelectorMode.DROPDOWN,
-            )
+        vol.Required(CONF_QUANTITIES): enum_selector(
+            Measurand, "meter_quantity", mode=SelectSelectorMode.DROPDOWN, multiple=True
         ),
-        vol.Required(CONF_PHASES, default="3"): _select(
-            ["1", "3"], None, mode=SelectSelectorMode.LIST
-        ),
+        vol.Required(CONF_PHASES, default="3"): choice_selector(["1", "3"]),
         vol.Required(CONF_UNSIGNED_CURRENT, default=False): BooleanSelector(),
     }
     if with_role:
@@ -191,22 +165,17 @@ def _custom_schema(*, with_role: bool) -> vol.Schema:
 def _register_schema() -> vol.Schema:
     return vol.Schema(
         {
-            vol.Required(CONF_FUNCTION_CODE, default=str(int(FunctionCode.HOLDING))): _select(
-                [str(int(fc)) for fc in FunctionCode],
-                "meter_function_code",
-                mode=SelectSelectorMode.LIST,
+            vol.Required(CONF_FUNCTION_CODE, default=str(int(FunctionCode.HOLDING))): (
+                choice_selector(
+                    [str(int(fc)) for fc in FunctionCode], translation_key="meter_function_code"
+                )
             ),
-            vol.Required(CONF_ADDRESS): vol.All(
-                NumberSelector(
-                    NumberSelectorConfig(min=0, max=0xFFFF, step=1, mode=NumberSelectorMode.BOX)
-                ),
-                vol.Coerce(int),
+            vol.Required(CONF_ADDRESS): whole_number_field(0, 0xFFFF),
+            vol.Required(CONF_DATA_TYPE, default="float32"): choice_selector(
+                [t.value for t in CUSTOM_DATA_TYPES], mode=SelectSelectorMode.DROPDOWN
             ),
-            vol.Required(CONF_DATA_TYPE, default="float32"): _select(
-                [t.value for t in CUSTOM_DATA_TYPES], None, mode=SelectSelectorMode.DROPDOWN
-            ),
-            vol.Required(CONF_WORD_ORDER, default=WordOrder.HIGH_FIRST.value): _select(
-                [w.value for w in WordOrder], "meter_word_order", mode=SelectSelectorMode.LIST
+            vol.Required(CONF_WORD_ORDER, default=WordOrder.HIGH_FIRST.value): enum_selector(
+                WordOrder, "meter_word_order"
             ),
             vol.Required(CONF_SCALE, default=1.0): vol.All(
                 NumberSelector(NumberSelectorConfig(step="any", mode=NumberSelectorMode.BOX)),
@@ -219,7 +188,7 @@ def _register_schema() -> vol.Schema:
 def _tcp_fields() -> dict[vol.Marker, Any]:
     return {
         vol.Required(CONF_HOST): TextSelector(),
-        vol.Required(CONF_PORT, default=DEFAULT_TCP_PORT): _PORT,
+        vol.Required(CONF_PORT, default=DEFAULT_TCP_PORT): TCP_PORT_FIELD,
         vol.Required(CONF_UNIT_ID): _UNIT,
         vol.Required(CONF_RTU_OVER_TCP, default=False): BooleanSelector(),
     }
@@ -230,13 +199,11 @@ def _rtu_fields(ports: list[SelectOptionDict]) -> dict[vol.Marker, Any]:
         vol.Required(CONF_SERIAL_PORT): SelectSelector(
             SelectSelectorConfig(options=ports, custom_value=True, mode=SelectSelectorMode.DROPDOWN)
         ),
-        vol.Required(CONF_BAUDRATE): _select(
-            [str(b) for b in BAUDRATES], None, mode=SelectSelectorMode.DROPDOWN
+        vol.Required(CONF_BAUDRATE): choice_selector(
+            [str(b) for b in BAUDRATES], mode=SelectSelectorMode.DROPDOWN
         ),
-        vol.Required(CONF_PARITY): _select(list(PARITIES), None, mode=SelectSelectorMode.LIST),
-        vol.Required(CONF_STOPBITS, default="1"): _select(
-            [str(s) for s in STOPBITS], None, mode=SelectSelectorMode.LIST
-        ),
+        vol.Required(CONF_PARITY): choice_selector(list(PARITIES)),
+        vol.Required(CONF_STOPBITS, default="1"): choice_selector([str(s) for s in STOPBITS]),
         vol.Required(CONF_UNIT_ID): _UNIT,
     }
 
@@ -662,8 +629,8 @@ class MeterFlow(ConfigFlow):
         if custom:
             fields[vol.Required(CONF_EDIT_MAP, default=False)] = BooleanSelector()
         else:
-            fields[vol.Required(CONF_PROFILE)] = SelectSelector(
-                SelectSelectorConfig(options=_profile_options(), mode=SelectSelectorMode.DROPDOWN)
+            fields[vol.Required(CONF_PROFILE)] = choice_selector(
+                _profile_options(), mode=SelectSelectorMode.DROPDOWN
             )
         if Connection(entry.data[CONF_CONNECTION]) is Connection.TCP:
             fields.update(_tcp_fields())
@@ -755,18 +722,11 @@ class MeterOptionsFlow(OptionsFlowWithReload):
             {
                 vol.Required(CONF_ROLE): _ROLE,
                 vol.Required(CONF_INVERTED): BooleanSelector(),
-                vol.Required(CONF_SCAN_INTERVAL): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_SCAN_INTERVAL,
-                            max=MAX_SCAN_INTERVAL,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.SLIDER,
-                        )
-                    ),
-                    vol.Coerce(int),
-                    vol.Range(min=MIN_SCAN_INTERVAL, max=MAX_SCAN_INTERVAL),
+                vol.Required(CONF_SCAN_INTERVAL): whole_number_field(
+                    MIN_SCAN_INTERVAL,
+                    MAX_SCAN_INTERVAL,
+                    unit=UnitOfTime.SECONDS,
+                    mode=NumberSelectorMode.SLIDER,
                 ),
             }
         )

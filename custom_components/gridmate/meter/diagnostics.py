@@ -9,6 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
+from ..entry_diagnostics import entry_section
 from .const import CONF_SERIAL_PORT
 from .coordinator import MeterConfigEntry
 from .settings import role_of
@@ -25,12 +26,7 @@ async def async_get_diagnostics(hass: HomeAssistant, entry: MeterConfigEntry) ->
     data = coordinator.data
     return async_redact_data(
         {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
+            "entry": entry_section(entry),
             "role": role_of(entry).value,
             "profile": {
                 "id": profile.id,

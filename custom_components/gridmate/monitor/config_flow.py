@@ -17,6 +17,7 @@ from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.const import UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -41,6 +42,7 @@ from ..devices.infinity.schema import (
     split_config_topic,
     topic,
 )
+from ..flow_fields import enum_selector, whole_number_field
 from . import const as c
 from .const import (
     CONF_ALWAYS_ON_HOURS,
@@ -142,9 +144,9 @@ class MonitorFlow(ConfigFlow):
     async def _async_mqtt_ready(self) -> str | None:
         """None when HA's MQTT integration can be used, else the abort/error reason."""
         if not await mqtt.async_wait_for_mqtt_client(self.hass):
-            return "mqtt_not_configured"
+            return "monitor_mqtt_not_configured"
         if not mqtt.is_connected(self.hass):
-            return "mqtt_not_connected"
+            return "monitor_mqtt_not_connected"
         return None
 
     async def _async_validate(
@@ -172,7 +174,7 @@ class MonitorFlow(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick a gateway found on the broker, or type its service location uuid."""
-        if (problem := await self._async_mqtt_ready()) == "mqtt_not_configured":
+        if (problem := await self._async_mqtt_ready()) == "monitor_mqtt_not_configured":
             return self.async_abort(reason=problem)
         errors: dict[str, str] = {}
         found: dict[str, GatewayConfig] = {}
@@ -180,7 +182,8 @@ class MonitorFlow(ConfigFlow):
             checked = await self._async_validate(user_input, errors)
             if checked is not None:
                 prefix, uuid, config = checked
-                await self.async_set_unique_id(config.identity)
+                # The user's choice wins over a discovery of the same gateway in progress.
+                await self.async_set_unique_id(config.identity, raise_on_progress=False)
                 self._abort_if_unique_id_configured()
                 return self._create_monitor(prefix, uuid, config)
         elif problem is None:
@@ -213,14 +216,14 @@ class MonitorFlow(ConfigFlow):
         """A gateway's retained `config` was seen on the broker."""
         split = split_config_topic(discovery_info.topic)
         if split is None or not discovery_info.payload:
-            return self.async_abort(reason="invalid_discovery_info")
+            return self.async_abort(reason="monitor_invalid_discovery_info")
         try:
             config = parse_config(discovery_info.payload)
         except PayloadError:
-            return self.async_abort(reason="invalid_discovery_info")
+            return self.async_abort(reason="monitor_invalid_discovery_info")
         prefix, uuid = split
         if config.service_location_uuid != uuid:
-            return self.async_abort(reason="invalid_discovery_info")
+            return self.async_abort(reason="monitor_invalid_discovery_info")
         await self.async_set_unique_id(config.identity)
         # A known gateway re-installed on a new service location: follow it.
         self._abort_if_unique_id_configured(
@@ -254,7 +257,7 @@ class MonitorFlow(ConfigFlow):
             checked = await self._async_validate(user_input, errors)
             if checked is not None:
                 prefix, uuid, config = checked
-                await self.async_set_unique_id(config.identity)
+                await self.async_set_unique_id(config.identity, raise_on_progress=False)
                 self._abort_if_unique_id_mismatch(reason="monitor_wrong_gateway")
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_SERVICE_LOCATION: uuid, CONF_TOPIC_PREFIX: prefix}
@@ -315,18 +318,8 @@ class MonitorOptionsFlow(OptionsFlowWithReload):
                 return await self.async_step_monitor_input()
             return self.async_create_entry(data=self._options)
         fields: dict[vol.Marker, Any] = {
-            vol.Required(CONF_ALWAYS_ON_HOURS, default=DEFAULT_ALWAYS_ON_HOURS): vol.All(
-                NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_ALWAYS_ON_HOURS,
-                        max=MAX_ALWAYS_ON_HOURS,
-                        step=1,
-                        unit_of_measurement="h",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Coerce(int),
-                vol.Range(min=MIN_ALWAYS_ON_HOURS, max=MAX_ALWAYS_ON_HOURS),
+            vol.Required(CONF_ALWAYS_ON_HOURS, default=DEFAULT_ALWAYS_ON_HOURS): whole_number_field(
+                MIN_ALWAYS_ON_HOURS, MAX_ALWAYS_ON_HOURS, unit=UnitOfTime.HOURS
             )
         }
         if inputs:
@@ -379,12 +372,8 @@ class MonitorOptionsFlow(OptionsFlowWithReload):
         }
         schema = vol.Schema(
             {
-                vol.Required(CONF_UNIT): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[unit.value for unit in PulseUnit],
-                        translation_key="monitor_pulse_unit",
-                        mode=SelectSelectorMode.DROPDOWN,
-                    )
+                vol.Required(CONF_UNIT): enum_selector(
+                    PulseUnit, "monitor_pulse_unit", mode=SelectSelectorMode.DROPDOWN
                 ),
                 vol.Optional(CONF_PULSES_PER_UNIT): NumberSelector(
                     NumberSelectorConfig(

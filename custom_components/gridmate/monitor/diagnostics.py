@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from ..const import CONF_SERIAL
 from ..devices.infinity.checks import CHECKS
+from ..entry_diagnostics import entry_section
 from .const import CONF_SERVICE_LOCATION
 from .data import MonitorConfigEntry
 
@@ -38,12 +39,7 @@ async def async_get_diagnostics(hass: HomeAssistant, entry: MonitorConfigEntry) 
     modules = hub.input_modules or {}
     return async_redact_data(
         {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
+            "entry": entry_section(entry),
             "gateway": asdict(hub.gateway) if hub.gateway else None,
             "layout_variant": layout.variant if layout else None,
             "layouts_received": sorted(hub.layouts),

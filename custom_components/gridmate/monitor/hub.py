@@ -328,6 +328,7 @@ class MonitorHub:
             self.stats.last_error = f"realtime: {err}"
             return
         variant_changed = realtime.variant is not None and realtime.variant != self._layout_variant
+        first = self.realtime is None  # phases seen live and stale entities are settled now
         self.realtime = realtime
         self.realtime_at = now
         if not self.fresh:
@@ -337,6 +338,7 @@ class MonitorHub:
             self.stats.stale_since = None
         if variant_changed:
             self._choose_layout()
+        if variant_changed or first:
             self._structure_changed()
         layout = self.layout
         if layout is not None:
@@ -386,10 +388,32 @@ class MonitorHub:
             unique_id = f"{self.identity}_{key}"
             if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
                 registry.async_remove(entity_id)
+        # Entities left from a configuration the gateway changed while Home Assistant was off.
+        prefix = f"{self.identity}_"
+        for item in er.async_entries_for_config_entry(registry, self.entry.entry_id):
+            key = item.unique_id.removeprefix(prefix)
+            if (
+                item.domain == platform
+                and item.unique_id.startswith(prefix)
+                and key not in desired
+                and self._configuration_known(key)
+            ):
+                registry.async_remove(item.entity_id)
         new = [factory() for key, factory in desired.items() if key not in state.created]
         state.created = set(desired)
         if new:
             state.add(new)
+
+    def _configuration_known(self, key: str) -> bool:
+        """Whether the topic that decides if entity `key` exists has been received."""
+        if key.startswith("input_"):
+            return self.input_modules is not None
+        if key.startswith("relay_"):
+            return self.relays is not None
+        if key in ("realtime", "presence"):
+            return False  # kept: the gateway's own entities
+        # Loads, voltages and totals follow the channel layout (and the phases seen live).
+        return self.layout is not None and self.realtime is not None
 
     def _structure_changed(self) -> None:
         for platform in self._platforms:

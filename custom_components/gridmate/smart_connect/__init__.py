@@ -24,7 +24,8 @@ from ..const import (
     DOMAIN,
     MeterInterface,
 )
-from ..devices.smart_connect.http_api import SmartConnectApi, split_host
+from ..devices.hosts import split_host
+from ..devices.smart_connect.http_api import SmartConnectApi
 from ..devices.smart_connect.modbus import SmartConnectModbus
 from ..devices.smart_connect.mqtt import parse_topic
 from ..feeds import MainsFeed, MainsSample, signed_current

@@ -21,20 +21,14 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_SCAN_INTERVAL
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_SCAN_INTERVAL, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
     NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
 )
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
@@ -55,6 +49,7 @@ from ..const import (
     EntryKind,
     MeterInterface,
 )
+from ..devices.hosts import split_host
 from ..devices.smart_connect.errors import (
     SmartConnectAuthError,
     SmartConnectConnectionError,
@@ -64,44 +59,24 @@ from ..devices.smart_connect.http_api import (
     FirmwareInfo,
     SmartConnectApi,
     serial_from_hostname,
-    split_host,
 )
 from ..devices.smart_connect.modbus import SmartConnectModbus
 from ..devices.smart_connect.mqtt import parse_topic
+from ..flow_fields import PASSWORD_SELECTOR, TCP_PORT_FIELD, enum_selector, whole_number_field
 from .const import CONF_MQTT_SERIAL, CONF_TRANSPORT, Transport
 
 SERIAL_RE = re.compile(r"^[0-9A-Za-z]{4,32}$")
 
-_PORT_SELECTOR = NumberSelector(
-    NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
-)
-_PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-
-
-_TRANSPORT_SELECTOR = SelectSelector(
-    SelectSelectorConfig(
-        options=[transport.value for transport in Transport],
-        translation_key=CONF_TRANSPORT,
-        mode=SelectSelectorMode.LIST,
-    )
-)
-_INTERFACE_SELECTOR = SelectSelector(
-    SelectSelectorConfig(
-        options=[interface.value for interface in MeterInterface],
-        translation_key=CONF_INTERFACE,
-        mode=SelectSelectorMode.LIST,
-    )
-)
+_TRANSPORT_SELECTOR = enum_selector(Transport, CONF_TRANSPORT)
+_INTERFACE_SELECTOR = enum_selector(MeterInterface, CONF_INTERFACE)
 
 
 def _connection_schema(*, with_interface: bool) -> vol.Schema:
     fields: dict[vol.Marker, Any] = {
         vol.Required(CONF_HOST): TextSelector(),
-        vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+        vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
         vol.Required(CONF_TRANSPORT, default=Transport.MODBUS_TCP.value): _TRANSPORT_SELECTOR,
-        vol.Required(CONF_PORT, default=DEFAULT_MODBUS_PORT): vol.All(
-            _PORT_SELECTOR, vol.Coerce(int)
-        ),
+        vol.Required(CONF_PORT, default=DEFAULT_MODBUS_PORT): TCP_PORT_FIELD,
     }
     if with_interface:
         fields[vol.Required(CONF_INTERFACE, default=MeterInterface.P1)] = _INTERFACE_SELECTOR
@@ -308,7 +283,7 @@ class SmartConnectFlow(ConfigFlow):
         schema = vol.Schema(
             {
                 vol.Required(CONF_HOST): TextSelector(),
-                vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+                vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
                 vol.Required(CONF_INTERFACE, default=MeterInterface.P1): _INTERFACE_SELECTOR,
             }
         )
@@ -359,7 +334,7 @@ class SmartConnectFlow(ConfigFlow):
                 )
         return self.async_show_form(
             step_id="smart_connect_reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
+            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR}),
             description_placeholders={"name": entry.title},
             errors=errors,
         )
@@ -414,26 +389,17 @@ class SmartConnectOptionsFlow(OptionsFlowWithReload):
             return self.async_create_entry(data={**self.config_entry.options, **user_input})
         fields: dict[vol.Marker, Any] = {}
         if not mqtt_entry:
-            fields[vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL)] = vol.All(
-                NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_SCAN_INTERVAL,
-                        max=MAX_SCAN_INTERVAL,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.SLIDER,
-                    )
-                ),
-                vol.Coerce(int),
-                vol.Range(min=MIN_SCAN_INTERVAL, max=MAX_SCAN_INTERVAL),
+            fields[vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL)] = (
+                whole_number_field(
+                    MIN_SCAN_INTERVAL,
+                    MAX_SCAN_INTERVAL,
+                    unit=UnitOfTime.SECONDS,
+                    mode=NumberSelectorMode.SLIDER,
+                )
             )
             fields[vol.Required(CONF_KEEP_CONNECTION_OPEN, default=False)] = BooleanSelector()
-        fields[vol.Required(CONF_ENERGY_UNIT, default=EnergyUnit.AUTO.value)] = SelectSelector(
-            SelectSelectorConfig(
-                options=[unit.value for unit in EnergyUnit],
-                translation_key=CONF_ENERGY_UNIT,
-                mode=SelectSelectorMode.DROPDOWN,
-            )
+        fields[vol.Required(CONF_ENERGY_UNIT, default=EnergyUnit.AUTO.value)] = enum_selector(
+            EnergyUnit, CONF_ENERGY_UNIT, mode=SelectSelectorMode.DROPDOWN
         )
         return self.async_show_form(
             step_id="init",

@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 
 from ..const import CONF_SERIAL
 from ..devices.smart_connect.errors import SmartConnectError
+from ..entry_diagnostics import entry_section
 from .const import CONF_MQTT_SERIAL
 from .coordinator import SmartConnectConfigEntry, SmartConnectMeterCoordinator
 from .push import SmartConnectPushCoordinator
@@ -121,12 +122,7 @@ async def async_get_diagnostics(
         }
     return async_redact_data(
         {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
+            "entry": entry_section(entry),
             "transport": runtime.transport,
             "status": status,
             "firmware": runtime.info.data.raw if runtime.info.data else None,

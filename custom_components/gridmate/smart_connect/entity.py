@@ -6,7 +6,7 @@ from homeassistant.const import CONF_HOST
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from ..const import CONF_INTERFACE, CONF_SERIAL, DOMAIN, MeterInterface
-from ..devices.smart_connect.http_api import split_host
+from ..devices.hosts import split_host
 from ..devices.smart_connect.telegram import GasMeter
 from .coordinator import SmartConnectConfigEntry
 

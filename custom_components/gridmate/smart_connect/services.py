@@ -33,7 +33,7 @@ from homeassistant.helpers.service import async_get_config_entry, async_register
 import probatio as vol
 
 from ..const import CONF_KIND, DOMAIN, EntryKind
-from ..devices.smart_connect.http_api import split_host
+from ..devices.hosts import split_host
 from ..devices.smart_connect.mqtt import valid_topic_level
 from .const import ATTR_BROKER, ATTR_RESTART, ATTR_SITE, DEFAULT_SITE, SERVICE_CONFIGURE_MQTT
 from .coordinator import SmartConnectConfigEntry

@@ -18,19 +18,9 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_PASSWORD, CONF_PORT, UnitOfElectricCurrent, UnitOfTime
 from homeassistant.helpers.network import NoURLAvailableError, get_url
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig
 from homeassistant.helpers.typing import DiscoveryInfoType
 import probatio as vol
 
@@ -45,6 +35,13 @@ from ...devices.chargers.ocpp.const import (
 )
 from ...devices.chargers.ocpp.infinergi import infinergi_phases
 from ...devices.chargers.ocpp.server import charge_point_id_from_path
+from ...flow_fields import (
+    PASSWORD_SELECTOR,
+    TCP_PORT_FIELD,
+    choice_selector,
+    enum_selector,
+    whole_number_field,
+)
 from ..const import CONF_CHARGER_TYPE, ChargerType
 from .const import (
     CONF_AUTH_MODE,
@@ -66,37 +63,17 @@ from .const import (
 )
 from .hub import async_port_usable
 
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_PORT = vol.All(
-    NumberSelector(NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)),
-    vol.Coerce(int),
-    vol.Range(min=1, max=65535),
+_MAX_CURRENT = whole_number_field(
+    MIN_MAX_CURRENT, MAX_MAX_CURRENT, unit=UnitOfElectricCurrent.AMPERE
 )
-_MAX_CURRENT = vol.All(
-    NumberSelector(
-        NumberSelectorConfig(
-            min=MIN_MAX_CURRENT,
-            max=MAX_MAX_CURRENT,
-            step=1,
-            unit_of_measurement="A",
-            mode=NumberSelectorMode.BOX,
-        )
-    ),
-    vol.Coerce(int),
-    vol.Range(min=MIN_MAX_CURRENT, max=MAX_MAX_CURRENT),
-)
-_PHASES = SelectSelector(
-    SelectSelectorConfig(
-        options=["1", "3"], translation_key="ocpp_phases", mode=SelectSelectorMode.LIST
-    )
-)
+_PHASES = choice_selector(["1", "3"], translation_key="ocpp_phases")
 
 
 def _charger_fields(*, with_port: bool) -> dict[vol.Marker, Any]:
     fields: dict[vol.Marker, Any] = {}
     if with_port:
-        fields[vol.Required(CONF_PORT, default=DEFAULT_PORT)] = _PORT
-    fields[vol.Optional(CONF_PASSWORD)] = _PASSWORD
+        fields[vol.Required(CONF_PORT, default=DEFAULT_PORT)] = TCP_PORT_FIELD
+    fields[vol.Optional(CONF_PASSWORD)] = PASSWORD_SELECTOR
     fields[vol.Required(CONF_MAX_CURRENT, default=DEFAULT_MAX_CURRENT)] = _MAX_CURRENT
     fields[vol.Required(CONF_PHASES, default="3")] = _PHASES
     return fields
@@ -312,42 +289,16 @@ class OcppOptionsFlow(OptionsFlowWithReload):
         }
         schema = vol.Schema(
             {
-                vol.Required(CONF_AUTH_MODE): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[mode.value for mode in AuthMode],
-                        translation_key="ocpp_auth_mode",
-                        mode=SelectSelectorMode.LIST,
-                    )
-                ),
+                vol.Required(CONF_AUTH_MODE): enum_selector(AuthMode, "ocpp_auth_mode"),
                 vol.Optional(CONF_ID_TAGS, default=""): TextSelector(
                     TextSelectorConfig(multiline=True)
                 ),
                 vol.Required(CONF_REMOTE_ID_TAG): TextSelector(),
-                vol.Required(CONF_METER_INTERVAL): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=0,
-                            max=MAX_METER_INTERVAL,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    ),
-                    vol.Coerce(int),
-                    vol.Range(min=0, max=MAX_METER_INTERVAL),
+                vol.Required(CONF_METER_INTERVAL): whole_number_field(
+                    0, MAX_METER_INTERVAL, unit=UnitOfTime.SECONDS
                 ),
-                vol.Required(CONF_HEARTBEAT_INTERVAL): vol.All(
-                    NumberSelector(
-                        NumberSelectorConfig(
-                            min=MIN_HEARTBEAT_INTERVAL,
-                            max=MAX_HEARTBEAT_INTERVAL,
-                            step=1,
-                            unit_of_measurement="s",
-                            mode=NumberSelectorMode.BOX,
-                        )
-                    ),
-                    vol.Coerce(int),
-                    vol.Range(min=MIN_HEARTBEAT_INTERVAL, max=MAX_HEARTBEAT_INTERVAL),
+                vol.Required(CONF_HEARTBEAT_INTERVAL): whole_number_field(
+                    MIN_HEARTBEAT_INTERVAL, MAX_HEARTBEAT_INTERVAL, unit=UnitOfTime.SECONDS
                 ),
             }
         )

@@ -9,6 +9,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
+from ...entry_diagnostics import entry_section
 from .const import CONF_CHARGE_POINT_ID, CONF_ID_TAGS, CONF_REMOTE_ID_TAG
 from .coordinator import OcppConfigEntry
 
@@ -38,12 +39,7 @@ async def async_get_diagnostics(hass: HomeAssistant, entry: OcppConfigEntry) -> 
     central = runtime.hub.central
     return async_redact_data(
         {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
+            "entry": entry_section(entry),
             "server": {
                 "port": central.port,
                 "charge_points": len(central.charge_points),

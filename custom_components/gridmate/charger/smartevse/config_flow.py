@@ -13,7 +13,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import CONF_HOST, CONF_SCAN_INTERVAL
+from homeassistant.const import CONF_HOST, CONF_SCAN_INTERVAL, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -21,12 +21,6 @@ from homeassistant.helpers.selector import (
     ConfigEntrySelectorConfig,
     EntitySelector,
     EntitySelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
     TextSelector,
 )
 import probatio as vol
@@ -35,6 +29,7 @@ from ...const import CONF_KIND, CONF_SERIAL, DOMAIN, LOGGER, EntryKind
 from ...devices.chargers.contract import ChargerUnreachableError
 from ...devices.chargers.smartevse import SmartEvse, SmartEvseResponseError, SmartEvseState
 from ...devices.chargers.smartevse.protocol import MAINS_METER_API
+from ...flow_fields import enum_selector, whole_number_field
 from ..const import CONF_CHARGER_TYPE, ChargerType
 from .const import (
     CONF_MAINS_ENTRY,
@@ -213,18 +208,6 @@ class SmartEvseFlow(ConfigFlow):
         )
 
 
-def _seconds(low: int, high: int) -> Any:
-    return vol.All(
-        NumberSelector(
-            NumberSelectorConfig(
-                min=low, max=high, step=1, unit_of_measurement="s", mode=NumberSelectorMode.BOX
-            )
-        ),
-        vol.Coerce(int),
-        vol.Range(min=low, max=high),
-    )
-
-
 _CURRENT_SENSOR = EntitySelector(EntitySelectorConfig(domain="sensor", device_class="current"))
 
 
@@ -277,18 +260,14 @@ class SmartEvseOptionsFlow(OptionsFlowWithReload):
                 return self.async_create_entry(data=self._options)
         schema = vol.Schema(
             {
-                vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): _seconds(
-                    MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL
+                vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): whole_number_field(
+                    MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL, unit=UnitOfTime.SECONDS
                 ),
-                vol.Required(CONF_MAINS_SOURCE, default=MainsSource.NONE.value): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[source.value for source in MainsSource],
-                        translation_key="smartevse_mains_source",
-                        mode=SelectSelectorMode.LIST,
-                    )
+                vol.Required(CONF_MAINS_SOURCE, default=MainsSource.NONE.value): enum_selector(
+                    MainsSource, "smartevse_mains_source"
                 ),
-                vol.Required(CONF_MAINS_MAX_AGE, default=DEFAULT_MAINS_MAX_AGE): _seconds(
-                    MIN_MAINS_MAX_AGE, MAX_MAINS_MAX_AGE
+                vol.Required(CONF_MAINS_MAX_AGE, default=DEFAULT_MAINS_MAX_AGE): whole_number_field(
+                    MIN_MAINS_MAX_AGE, MAX_MAINS_MAX_AGE, unit=UnitOfTime.SECONDS
                 ),
             }
         )

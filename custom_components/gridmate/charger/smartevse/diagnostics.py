@@ -10,6 +10,7 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 
 from ...const import CONF_SERIAL
+from ...entry_diagnostics import entry_section
 from .const import CONF_MAINS_ENTRY, CONF_MQTT_PREFIX
 from .coordinator import SmartEvseConfigEntry
 
@@ -50,12 +51,7 @@ async def async_get_diagnostics(hass: HomeAssistant, entry: SmartEvseConfigEntry
     state = driver.state
     return async_redact_data(
         {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
+            "entry": entry_section(entry),
             "settings": raw,
             "state": asdict(state) if state else None,
             "status": asdict(driver.status) if driver.status else None,

@@ -16,7 +16,7 @@ from ...devices.chargers.contract import (
     ChargerUnreachableError,
 )
 from ...devices.chargers.smartevse import SmartEvseRejectedError, SmartEvseState
-from ...devices.chargers.smartevse.client import split_host
+from ...devices.hosts import split_host
 from ...entity import GridmateEntity
 from .coordinator import SmartEvseConfigEntry, SmartEvseCoordinator
 

@@ -62,7 +62,7 @@ CHECKS: Final[dict[Check, CheckSpec]] = {
         Check.WRONG_PHASE,
         f"channel above {MIN_CURRENT_A:.0f} A and {MIN_POWER_W:.0f} W whose power factor "
         f"P/(U x I) lies between {REVERSED_PF} and {WRONG_PHASE_PF_HIGH} "
-        f"(grid and battery: |PF| below {WRONG_PHASE_PF_HIGH})",
+        f"(grid and battery: absolute PF below {WRONG_PHASE_PF_HIGH})",
         300.0,
         300.0,
     ),

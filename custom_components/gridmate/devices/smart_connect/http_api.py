@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 
+from ..hosts import split_host
 from .errors import (
     SmartConnectAuthError,
     SmartConnectBusyError,
@@ -96,19 +97,6 @@ def parse_firmware(data: Any) -> FirmwareInfo:
         raw=data,
         status=_first_text(data, _STATUS_KEYS),
     )
-
-
-def split_host(host: str) -> tuple[str, int | None]:
-    """Split 'host' or 'host:port' (the HTTP port, 80 on the device); IPv6 needs [brackets]."""
-    host = host.strip()
-    if host.startswith("["):
-        addr, _, rest = host[1:].partition("]")
-        return addr, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
-    if host.count(":") == 1:
-        name, port = host.split(":")
-        if port.isdigit():
-            return name, int(port)
-    return host, None
 
 
 class SmartConnectApi:

@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from ...hosts import split_host
 from ..contract import (
     ChargerCapabilities,
     ChargerError,
@@ -171,19 +172,6 @@ class SmartEvseState:
 
 
 STATE_KEYS: Final = frozenset(f.name for f in fields(SmartEvseState))
-
-
-def split_host(host: str) -> tuple[str, int | None]:
-    """Split 'host' or 'host:port'; IPv6 addresses need [brackets] to carry a port."""
-    host = host.strip()
-    if host.startswith("["):
-        addr, _, rest = host[1:].partition("]")
-        return addr, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
-    if host.count(":") == 1:
-        name, port = host.split(":")
-        if port.isdigit():
-            return name, int(port)
-    return host, None
 
 
 def _reject_constant(name: str) -> Any:
