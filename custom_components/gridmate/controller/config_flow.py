@@ -42,6 +42,7 @@ import probatio as vol
 from .. import kinds  # at call time: `kinds` imports this package while it loads
 from ..const import CONF_KIND, DOMAIN, EntryKind
 from ..feeds import EntityMainsFeed
+from ..flow_fields import choice_selector, whole_number_field
 from .config import (
     Installation,
     charger_wiring_errors,
@@ -125,12 +126,6 @@ def _number(low: float, high: float, step: float, unit: str | None = None) -> Nu
     )
 
 
-def _select(key: str, options: list[str]) -> SelectSelector:
-    return SelectSelector(
-        SelectSelectorConfig(options=options, translation_key=key, mode=SelectSelectorMode.LIST)
-    )
-
-
 def _entity(domains: list[str], device_class: str | None = None) -> EntitySelector:
     if device_class is None:
         return EntitySelector(EntitySelectorConfig(domain=domains))
@@ -144,22 +139,26 @@ def installation_schema(*, with_name: bool) -> vol.Schema:
         fields[vol.Required(CONF_NAME, default=DEFAULT_NAME)] = TextSelector()
     fields.update(
         {
-            vol.Required(CONF_PHASES, default="3"): _select("controller_phases", ["1", "3"]),
-            vol.Required(CONF_VOLTAGE, default=DEFAULT_VOLTAGE): _number(100, 400, 1, "V"),
-            vol.Required(CONF_MAIN_FUSE, default=DEFAULT_MAIN_FUSE): _number(
-                IEC_MIN_CURRENT, MAX_FUSE, 1, "A"
+            vol.Required(CONF_PHASES, default="3"): choice_selector(
+                ["1", "3"], translation_key="controller_phases"
             ),
-            vol.Optional(CONF_CIRCUIT_LIMIT): _number(1, MAX_FUSE, 1, "A"),
-            vol.Optional(CONF_SUM_LIMIT): _number(1, 3 * MAX_FUSE, 1, "A"),
+            vol.Required(CONF_VOLTAGE, default=DEFAULT_VOLTAGE): whole_number_field(
+                100, 400, unit="V"
+            ),
+            vol.Required(CONF_MAIN_FUSE, default=DEFAULT_MAIN_FUSE): whole_number_field(
+                int(IEC_MIN_CURRENT), int(MAX_FUSE), unit="A"
+            ),
+            vol.Optional(CONF_CIRCUIT_LIMIT): whole_number_field(1, int(MAX_FUSE), unit="A"),
+            vol.Optional(CONF_SUM_LIMIT): whole_number_field(1, int(3 * MAX_FUSE), unit="A"),
             vol.Optional(CONF_CAPACITY_CAP): _number(0.5, 100, 0.1, "kW"),
-            vol.Required(CONF_STALE_TIMEOUT, default=DEFAULT_STALE_TIMEOUT): _number(
-                MIN_STALE_TIMEOUT, MAX_STALE_TIMEOUT, 1, "s"
+            vol.Required(CONF_STALE_TIMEOUT, default=DEFAULT_STALE_TIMEOUT): whole_number_field(
+                int(MIN_STALE_TIMEOUT), int(MAX_STALE_TIMEOUT), unit="s"
             ),
-            vol.Required(CONF_SAFE_CURRENT, default=DEFAULT_SAFE_CURRENT): _number(
-                0, MAX_CHARGER_CURRENT, 1, "A"
+            vol.Required(CONF_SAFE_CURRENT, default=DEFAULT_SAFE_CURRENT): whole_number_field(
+                0, int(MAX_CHARGER_CURRENT), unit="A"
             ),
-            vol.Required(CONF_RAISE_INTERVAL, default=DEFAULT_RAISE_INTERVAL): _number(
-                1, MAX_RAISE_INTERVAL, 1, "s"
+            vol.Required(CONF_RAISE_INTERVAL, default=DEFAULT_RAISE_INTERVAL): whole_number_field(
+                1, int(MAX_RAISE_INTERVAL), unit="s"
             ),
         }
     )
@@ -609,10 +608,10 @@ class ControllerFlow(ConfigFlow):
                         mode=SelectSelectorMode.DROPDOWN,
                     )
                 ),
-                vol.Required(CONF_FIRST_PHASE, default="0"): _select(
-                    "controller_first_phase", ["0", "1", "2"]
+                vol.Required(CONF_FIRST_PHASE, default="0"): choice_selector(
+                    ["0", "1", "2"], translation_key="controller_first_phase"
                 ),
-                vol.Required(CONF_PRIORITY, default=0): _number(0, 10, 1),
+                vol.Required(CONF_PRIORITY, default=0): whole_number_field(0, 10),
             }
         )
         return self.async_show_form(
@@ -642,17 +641,19 @@ class ControllerFlow(ConfigFlow):
                     "current", 3, required=False, selector=_entity(["sensor"], "current")
                 ),
                 vol.Optional(CONF_ENERGY): _entity(["sensor"], "energy"),
-                vol.Required(CONF_PHASES, default="3"): _select("controller_phases", ["1", "3"]),
-                vol.Required(CONF_FIRST_PHASE, default="0"): _select(
-                    "controller_first_phase", ["0", "1", "2"]
+                vol.Required(CONF_PHASES, default="3"): choice_selector(
+                    ["1", "3"], translation_key="controller_phases"
                 ),
-                vol.Required(CONF_MIN_CURRENT, default=IEC_MIN_CURRENT): _number(
-                    IEC_MIN_CURRENT, MAX_CHARGER_CURRENT, 1, "A"
+                vol.Required(CONF_FIRST_PHASE, default="0"): choice_selector(
+                    ["0", "1", "2"], translation_key="controller_first_phase"
                 ),
-                vol.Required(CONF_MAX_CURRENT, default=16): _number(
-                    IEC_MIN_CURRENT, MAX_CHARGER_CURRENT, 1, "A"
+                vol.Required(CONF_MIN_CURRENT, default=IEC_MIN_CURRENT): whole_number_field(
+                    int(IEC_MIN_CURRENT), int(MAX_CHARGER_CURRENT), unit="A"
                 ),
-                vol.Required(CONF_PRIORITY, default=0): _number(0, 10, 1),
+                vol.Required(CONF_MAX_CURRENT, default=16): whole_number_field(
+                    int(IEC_MIN_CURRENT), int(MAX_CHARGER_CURRENT), unit="A"
+                ),
+                vol.Required(CONF_PRIORITY, default=0): whole_number_field(0, 10),
             }
         )
         return self.async_show_form(
@@ -833,12 +834,12 @@ class ControllerOptionsFlow(OptionsFlowWithReload):
                 return self.async_create_entry(data=options)
         schema = installation_schema(with_name=False).extend(
             {
-                vol.Required(CONF_START_DELAY, default=DEFAULT_START_DELAY): _number(
-                    0, MAX_TIMER, 1, "s"
+                vol.Required(CONF_START_DELAY, default=DEFAULT_START_DELAY): whole_number_field(
+                    0, int(MAX_TIMER), unit="s"
                 ),
-                vol.Required(CONF_MIN_SWITCH_TIME, default=DEFAULT_MIN_SWITCH_TIME): _number(
-                    0, MAX_TIMER, 1, "s"
-                ),
+                vol.Required(
+                    CONF_MIN_SWITCH_TIME, default=DEFAULT_MIN_SWITCH_TIME
+                ): whole_number_field(0, int(MAX_TIMER), unit="s"),
                 vol.Optional(CONF_BATTERY_FIRST_SOC): NumberSelector(
                     NumberSelectorConfig(
                         min=0,

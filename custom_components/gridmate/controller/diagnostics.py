@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from ..entry_diagnostics import entry_section
 from .entity import ControllerConfigEntry
 
 # A controller holds no secrets of its own; the titles of the Gridmate entries it uses (the
@@ -48,12 +49,7 @@ async def async_get_diagnostics(
     settings = runtime.core.settings
     return async_redact_data(
         {
-            "entry": {
-                "title": entry.title,
-                "unique_id": entry.unique_id,
-                "data": dict(entry.data),
-                "options": dict(entry.options),
-            },
+            "entry": entry_section(entry),
             "mains_source": {"source_title": runtime.mains_name},
             "status": runtime.status.value,
             "controls": runtime.controls.to_json(),
