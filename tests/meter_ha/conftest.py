@@ -29,6 +29,7 @@ from custom_components.gridmate.meter.const import (
     CONF_UNIT_ID,
 )
 from simulator.meters import RtuPtyMeterServer, SimulatedMeter, TcpMeterServer
+from tests.helpers import async_add_and_set_up
 
 TIMEOUT = 0.3  # seconds per request in these tests (1 s in Home Assistant)
 
@@ -139,9 +140,7 @@ def meter_entry(
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     """Add and set up an entry; return it (whatever state it ends in)."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, entry)
     return entry
 
 

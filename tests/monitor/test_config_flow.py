@@ -31,6 +31,7 @@ from custom_components.gridmate.monitor.const import (
 )
 from simulator.infinity import DEFAULT_SERIAL, DEFAULT_UUID, InfinitySimulator
 from tests.conftest import Broker
+from tests.helpers import async_add_and_set_up
 
 from .conftest import Clock, Feeder, make_entry, setup_monitor, wait_for_state
 
@@ -172,9 +173,7 @@ async def test_without_mqtt_aborts_then_works(
         version=CONFIG_ENTRY_VERSION,
         minor_version=CONFIG_ENTRY_MINOR_VERSION,
     )
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, mqtt_entry)
     sim = InfinitySimulator(mosquitto.host, mosquitto.port, interval=0.5)
     sim.start()
     try:

@@ -28,6 +28,7 @@ from custom_components.gridmate.devices.chargers.ocpp.charge_point import (
 )
 from custom_components.gridmate.devices.chargers.ocpp.server import CentralSystem
 from simulator.ocpp import InfinergiSimulator, SimulatorConfig
+from tests.helpers import async_add_and_set_up
 
 type SimFactory = Callable[..., Awaitable[InfinergiSimulator]]
 
@@ -133,9 +134,7 @@ def ocpp_entry(
 async def loaded_entry(hass: HomeAssistant, ocpp_port: int) -> MockConfigEntry:
     """An OCPP charger entry set up (its server listening), no charger connected yet."""
     entry = ocpp_entry(ocpp_port)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     return entry
 
 

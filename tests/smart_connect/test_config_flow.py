@@ -25,7 +25,7 @@ from custom_components.gridmate.const import (
     DOMAIN,
 )
 from simulator.smart_connect import SmartConnectSimulator
-from tests.helpers import async_open_form
+from tests.helpers import async_add_and_set_up, async_open_form
 
 from .conftest import connection_form, entry_data
 
@@ -302,9 +302,7 @@ async def test_options_flow_mqtt_entry(
     entry = MockConfigEntry(
         domain=DOMAIN, unique_id=simulator.serial, data=entry_data(simulator, transport="mqtt")
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert [str(key) for key in result["data_schema"].schema] == [CONF_ENERGY_UNIT]
     result = await hass.config_entries.options.async_configure(

@@ -31,7 +31,7 @@ from custom_components.gridmate.devices.smart_connect.mqtt import COUNTER_FIELDS
 from custom_components.gridmate.devices.smart_connect.registers import REGISTERS, Quantity
 from custom_components.gridmate.kinds import mains_feed_of
 from simulator.smart_connect import SmartConnectSimulator
-from tests.helpers import async_advance_time, entity_ids_by_key, state_of
+from tests.helpers import async_add_and_set_up, async_advance_time, entity_ids_by_key, state_of
 
 from .conftest import entry_data
 
@@ -90,9 +90,7 @@ async def loaded_mqtt_entry(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, mqtt_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """The MQTT entry, set up (no message received yet)."""
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, mqtt_entry)
     return mqtt_entry
 
 
@@ -351,9 +349,7 @@ async def test_setup_waits_for_mqtt(
     hass: HomeAssistant, simulator: SmartConnectSimulator, mqtt_entry: MockConfigEntry
 ) -> None:
     """Without Home Assistant's MQTT integration the entry retries instead of failing."""
-    mqtt_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, mqtt_entry)
     assert mqtt_entry.state is ConfigEntryState.SETUP_RETRY
 
 

@@ -307,9 +307,7 @@ async def test_setup_wrong_password_starts_reauth(
 ) -> None:
     """A 401 at setup asks the user for the password instead of retrying forever."""
     simulator.http.password = "changed"
-    config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.gridmate.const import CONF_INTERFACE, DOMAIN
 from simulator.smart_connect import SmartConnectSimulator
-from tests.helpers import async_advance_time, entity_ids_by_key, state_of
+from tests.helpers import async_add_and_set_up, async_advance_time, entity_ids_by_key, state_of
 
 from .conftest import entry_data
 
@@ -191,9 +191,7 @@ async def test_entities_appear_with_the_first_good_telegram(
 ) -> None:
     """A bad first telegram does not fail the setup; its entities come with a good one."""
     simulator.http.telegram_override = "/XMX5 no end"
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, config_entry)
     assert not set(entity_ids_by_key(hass, config_entry)) & TELEGRAM_KEYS
     assert _state(hass, config_entry, "active_power") != STATE_UNAVAILABLE
     simulator.http.telegram_override = None
@@ -208,9 +206,7 @@ async def test_tic_reads_no_telegram(hass: HomeAssistant, simulator: SmartConnec
         unique_id=simulator.serial,
         data=entry_data(simulator, **{CONF_INTERFACE: "tic"}),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     await _telegram_poll(hass)
     assert simulator.http.telegram_requests == 0
     assert entry.runtime_data.telegram is None

@@ -16,6 +16,7 @@ from custom_components.gridmate.charger.const import CONF_CHARGER_TYPE
 from custom_components.gridmate.charger.smartevse.const import CONF_MQTT_PREFIX
 from custom_components.gridmate.const import CONF_KIND, CONF_SERIAL, DOMAIN
 from simulator.smartevse import SmartEvseSimulator
+from tests.helpers import async_add_and_set_up
 
 
 @pytest.fixture
@@ -68,9 +69,7 @@ def config_entry(simulator: SmartEvseSimulator, entry_options: dict[str, Any]) -
 @pytest.fixture
 async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
     """The entry, set up."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, config_entry)
     return config_entry
 
 

@@ -18,6 +18,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.gridmate.const import EntryKind
 from custom_components.gridmate.kinds import KINDS, charger_of
 from simulator.smartevse import Fault, SmartEvseSimulator
+from tests.helpers import async_add_and_set_up
 
 from .conftest import entity, poll
 
@@ -47,9 +48,7 @@ async def test_entities_snapshot(
     platforms = KINDS[EntryKind.CHARGER].platforms
     assert isinstance(platforms, dict)
     with patch.dict(platforms, {platform: platforms[platform]}, clear=True):
-        config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
+        assert await async_add_and_set_up(hass, config_entry)
         await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
@@ -309,9 +308,7 @@ async def test_setup_retries_when_the_charger_is_away(
 ) -> None:
     """Not ready at start: retried, then loaded."""
     await simulator.http_offline()
-    config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     await simulator.http_online()
     await hass.config_entries.async_reload(config_entry.entry_id)

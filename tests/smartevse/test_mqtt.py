@@ -20,6 +20,7 @@ from custom_components.gridmate.charger.smartevse.const import CONF_MQTT_PREFIX
 from custom_components.gridmate.const import DOMAIN
 from simulator.smartevse import SmartEvseSimulator, Variant
 from tests.conftest import Broker, mqtt_settled
+from tests.helpers import async_add_and_set_up
 
 from .conftest import entity, entry_data, poll
 
@@ -60,9 +61,7 @@ async def mqtt_entry(
         unique_id="smartevse_51446",
         data=entry_data(mqtt_simulator, **{CONF_MQTT_PREFIX: PREFIX}),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     await mqtt_settled(hass)
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
@@ -226,9 +225,7 @@ async def test_setup_waits_for_the_mqtt_integration(
         unique_id="smartevse_51446",
         data=entry_data(simulator, **{CONF_MQTT_PREFIX: PREFIX}),
     )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
     assert "MQTT integration is not available" in entry.reason
