@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridmate.charger.const import CONF_CHARGER_TYPE
 from custom_components.gridmate.charger.smartevse.const import CONF_MQTT_PREFIX
 from custom_components.gridmate.const import CONF_KIND, CONF_SERIAL, DOMAIN
 from simulator.smartevse import SmartEvseSimulator
-from tests.helpers import async_add_and_set_up
+from tests.helpers import async_add_and_set_up, async_advance_time
 
 
 @pytest.fixture
@@ -75,8 +73,7 @@ async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> Mo
 
 async def poll(hass: HomeAssistant, seconds: float = 5) -> None:
     """Let the next scheduled REST poll (or feeding timer) run on real sockets."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_advance_time(hass, seconds)
 
 
 SERIAL = 51446

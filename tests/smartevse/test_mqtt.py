@@ -20,7 +20,7 @@ from custom_components.gridmate.charger.smartevse.const import CONF_MQTT_PREFIX
 from custom_components.gridmate.const import DOMAIN
 from simulator.smartevse import SmartEvseSimulator, Variant
 from tests.conftest import Broker, mqtt_settled
-from tests.helpers import async_add_and_set_up
+from tests.helpers import async_add_and_set_up, async_open_form
 
 from .conftest import entity, entry_data, poll
 
@@ -235,20 +235,13 @@ async def test_config_flow_with_mqtt_prefix(
     hass: HomeAssistant, mqtt_broker_entry: MockConfigEntry, mqtt_simulator: SmartEvseSimulator
 ) -> None:
     """With MQTT set up, the prefix is checked against the charger's own."""
-    from homeassistant.config_entries import SOURCE_USER
     from homeassistant.const import CONF_HOST
     from homeassistant.data_entry_flow import FlowResultType
 
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "charger"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "smartevse"}
-    )
+    flow_id = await async_open_form(hass, "charger", "smartevse")
     form: dict[str, Any] = {CONF_HOST: f"127.0.0.1:{mqtt_simulator.port}"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**form, CONF_MQTT_PREFIX: "SmartEVSE-999"}
+        flow_id, {**form, CONF_MQTT_PREFIX: "SmartEVSE-999"}
     )
     assert result["errors"] == {CONF_MQTT_PREFIX: "smartevse_prefix_mismatch"}
     assert result["description_placeholders"] == {"charger_prefix": PREFIX}
