@@ -92,6 +92,7 @@ def test_cli_writes_timeline_and_summary(tmp_path: Path) -> None:
 # Harnesses that measure the Home Assistant side (e.g. smart_connect_poll) may import it;
 # the control core and the solar-day harness must not.
 HA_HARNESSES = {
+    "controller_reaction.py",
     "monitor_stream.py",
     "smart_connect_mqtt.py",
     "smart_connect_poll.py",

@@ -139,3 +139,47 @@ def test_backoff_is_capped() -> None:
         assert gate.retry_at is not None
         assert gate.retry_at - now <= 30
         now = gate.retry_at
+
+
+def test_read_back_higher_limit_is_sent_again_then_reported() -> None:
+    """A charger allowing more than we set (rebooted, lost command) gets it again."""
+    gate = CommandGate(raise_interval=5)
+    gate.assume_phases(3)
+    _send(gate, 0, 10.0)
+    assert gate.verify(16.0, 1.0) is None  # too soon after the change: the car still follows
+    assert gate.verify(10.0, 3.0) is True
+    assert gate.verify(16.0, 3.0) is None  # the same report twice counts once
+    assert gate.verify(16.0, 4.0) is False
+    assert gate.mismatches == 1
+    assert _send(gate, 4.1, 10.0) == GateCommand(current=10.0, phases=None)  # sent again
+    for at in (7.0, 10.0):
+        assert gate.verify(16.0, at) is False
+        _send(gate, at + 0.1, 10.0)
+    assert gate.mismatches == 3  # the caller reports the charger from here on
+    assert gate.verify(10.0, 13.0) is True
+    assert gate.mismatches == 0
+
+
+def test_read_back_lower_limit_is_sent_again_once() -> None:
+    """A lost raise is repaired once; a charger that limits itself lower is left alone."""
+    gate = CommandGate(raise_interval=5)
+    gate.assume_phases(3)
+    _send(gate, 0, 16.0)
+    assert gate.verify(10.0, 3.0) is None
+    assert gate.sent_current is None
+    assert _send(gate, 3.1, 16.0) == GateCommand(current=16.0, phases=None)
+    assert gate.verify(10.0, 6.0) is True  # lower again: it limits itself, accepted
+    assert gate.sent_current == 16.0
+    assert gate.mismatches == 0
+
+
+def test_read_back_waits_for_commands_under_way() -> None:
+    """Nothing is compared while a command is on its way, or before anything was confirmed."""
+    gate = CommandGate(raise_interval=5)
+    gate.assume_phases(3)
+    assert gate.verify(16.0, 10.0) is None
+    _send(gate, 0, 10.0)
+    command = gate.decide(1, 6.0, 3)
+    assert command is not None
+    gate.started(command)
+    assert gate.verify(16.0, 20.0) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import math
+import time
 
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -150,6 +151,7 @@ class EntityCharger:
         if measured and len(self._config.currents) == 3 and charging:
             phases_in_use = sum(1 for c in measured if c >= _CHARGING_A) or None
         return ChargerStatus(
+            measured_at=self._measured_at(),
             connected=connected,
             charging=charging,
             paused=None if limit is None else limit <= 0,
@@ -158,6 +160,17 @@ class EntityCharger:
             phases_in_use=phases_in_use,
             current_limit=limit,
         )
+
+    def _measured_at(self) -> float | None:
+        """When the oldest current sensor last reported, on the monotonic clock."""
+        reported = [
+            state.last_reported_timestamp
+            for entity_id in self._config.currents
+            if (state := self._hass.states.get(entity_id)) is not None
+        ]
+        if not reported:
+            return None
+        return time.monotonic() - max(0.0, time.time() - min(reported))
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` whenever one of the charger's entities reports."""

@@ -12,14 +12,18 @@ The gate sends:
 - the same current again when the charger forgets limits after `limit_valid_s`, at half
   that time, so it never falls back on its own;
 - after a failed command, again after a backoff (2, 4, 8 ... 30 s), or at once when the
-  new target is lower than the one that failed.
+  new target is lower than the one that failed;
+- the same current again when the charger, some seconds after our last change, reports a
+  higher limit in force than we set (it rebooted, someone changed it, or a command got
+  lost): after three such resends in a row the charger counts as refusing our limit; and
+  once when it reports a lower one (a lost raise; a charger limiting itself stays lower).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .const import RETRY_BACKOFF_MAX_S
+from .const import RETRY_BACKOFF_MAX_S, VERIFY_SETTLE_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,9 @@ class CommandGate:
     failed_current: float | None = None
     retry_at: float | None = None
     commands_sent: int = 0
+    mismatches: int = 0
+    verified_at: float | None = None
+    resent_low: float | None = None
 
     def decide(self, now: float, current: float, phases: int) -> GateCommand | None:
         """The command to send now for this target, or None (nothing, or not yet)."""
@@ -90,6 +97,38 @@ class CommandGate:
             times.append(self.sent_at + self.limit_valid_s / 2)
         due = [t for t in times if t > now]
         return min(due) if due else None
+
+    def verify(self, limit_in_force: float | None, reported_at: float | None) -> bool | None:
+        """Compare what the charger reports with what it confirmed; schedule a resend.
+
+        Returns None when there is nothing to compare (no report, too soon after our last
+        change, a command under way), True when it matches (or is lower: the charger may
+        limit itself), False when it allows more than we set. A mismatch makes the next
+        `decide` send again, until `MISMATCHES_BEFORE_FAILURE` in a row.
+        """
+        if (
+            limit_in_force is None
+            or reported_at is None
+            or self.sent_current is None
+            or self.changed_at is None
+            or self.in_flight is not None
+            or reported_at < self.changed_at + VERIFY_SETTLE_S
+            or reported_at <= (self.verified_at or -1e18)
+        ):
+            return None
+        self.verified_at = reported_at
+        if limit_in_force < self.sent_current - 0.05 and self.resent_low != self.sent_current:
+            # Lower than set: a command that got lost, or the charger limiting itself (its
+            # own load balancing, temperature). Send once more; if it stays lower, so be it.
+            self.resent_low = self.sent_current
+            self.sent_current = None
+            return None
+        if limit_in_force <= self.sent_current + 0.05:
+            self.mismatches = 0
+            return True
+        self.mismatches += 1
+        self.sent_current = None  # not what the charger has: send again
+        return False
 
     def started(self, command: GateCommand) -> None:
         """The command is on its way."""

@@ -64,7 +64,9 @@ from .const import (
     FAILURES_BEFORE_ISSUE,
     HISTORY_COMMANDS,
     HISTORY_STEPS,
+    MISMATCHES_BEFORE_FAILURE,
     STALE_MARGIN_S,
+    VERIFY_SETTLE_S,
     WATCHDOG_INTERVAL_S,
     ChargerSource,
     ControllerStatus,
@@ -154,7 +156,8 @@ class ControllerRuntime:
         self.history: deque[dict[str, Any]] = deque(maxlen=HISTORY_STEPS)
         self.sent: deque[dict[str, Any]] = deque(maxlen=HISTORY_COMMANDS)
         self.steps = 0
-        self.step_cpu_s = 0.0
+        self.step_cpu_s = 0.0  # deciding: inputs, core step, book-keeping
+        self.step_total_cpu_s = 0.0  # the whole step: + commands handed out, entities written
         self._listeners: list[Callable[[], None]] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self._mains_feed: MainsFeed | None = None
@@ -527,6 +530,17 @@ class ControllerRuntime:
         if charging is None:
             charging = connected and (sent or 0.0) > 0
         measured = [c for c in status.currents if c is not None]
+        if measured and status.measured_at is not None:
+            measured_at = status.measured_at + self._offset
+            stale = self.now() - measured_at > self.config.installation.stale_timeout
+            # A measurement from before the car followed our last change tells what it drew
+            # under the old limit; against a newer meter reading it would put the car's
+            # change into the house load (and steer the wrong way). Until the charger reports
+            # again, settled, the limit in force is the better guess.
+            changed = link.gate.changed_at
+            before_command = changed is not None and measured_at < changed + VERIFY_SETTLE_S
+            if stale or before_command:
+                measured = []
         actual: tuple[float, float, float] | None = None
         if measured:
             actual = (
@@ -557,10 +571,12 @@ class ControllerRuntime:
         if self._stopped or self._stepping:
             return None
         self._stepping = True
+        cpu = time.process_time()
         try:
             return self._step(trigger)
         finally:
             self._stepping = False
+            self.step_total_cpu_s += time.process_time() - cpu
 
     def _step(self, trigger: str) -> StepResult:
         cpu = time.process_time()
@@ -609,6 +625,7 @@ class ControllerRuntime:
         self.step_cpu_s += time.process_time() - cpu
         if self.status is not ControllerStatus.STARTING:
             for link in links:
+                self._verify(link)
                 self._dispatch(link)
         self._update_stale_issue()
         self._notify()
@@ -721,6 +738,31 @@ class ControllerRuntime:
 
     # ---------------------------------------------------------------- commands
 
+    def _verify(self, link: ChargerLink) -> None:
+        """Read back the limit in force; resend when the charger allows more than we set."""
+        status = link.status
+        if status is None or status.measured_at is None:
+            return
+        sent = link.gate.sent_current
+        match = link.gate.verify(status.current_limit, status.measured_at + self._offset)
+        if match is True and link.error_key is not None and link.last_error is None:
+            self._clear_charger_issue(link)
+        if match is not False:
+            return
+        LOGGER.debug(
+            "%s reports %s A in force, above the %s A set: sending again",
+            link.config.name,
+            status.current_limit,
+            sent,
+        )
+        if link.gate.mismatches >= MISMATCHES_BEFORE_FAILURE and sent is not None:
+            command = GateCommand(current=sent, phases=None)
+            err = ChargerRejectedError(
+                f"it reports {status.current_limit:g} A in force, above the {sent:g} A set"
+            )
+            link.gate.failed(self.now(), command)
+            self._command_failed(link, command, err)
+
     def _dispatch(self, link: ChargerLink) -> None:
         """Send the charger its command if the gate lets it through."""
         if self._stopped or link.driver is None or link.command is None:
@@ -776,10 +818,15 @@ class ControllerRuntime:
 
     def _command_succeeded(self, link: ChargerLink, command: GateCommand, seconds: float) -> None:
         self._log_command(link, command, "ok", seconds)
+        link.last_error = None
+        if link.gate.mismatches < MISMATCHES_BEFORE_FAILURE:
+            # (a charger that keeps ignoring our limit is cleared once it reports it)
+            self._clear_charger_issue(link)
+
+    def _clear_charger_issue(self, link: ChargerLink) -> None:
         if link.error_key is not None:
             LOGGER.info("%s accepts commands again", link.config.name)
             ir.async_delete_issue(self.hass, DOMAIN, self._charger_issue_id(link))
-        link.last_error = None
         link.error_key = None
 
     def _command_failed(self, link: ChargerLink, command: GateCommand, err: Exception) -> None:
@@ -788,7 +835,11 @@ class ControllerRuntime:
         if link.last_error is None:
             LOGGER.warning("%s did not take %s A: %s", link.config.name, command.current, text)
         link.last_error = text
-        if link.gate.failures >= FAILURES_BEFORE_ISSUE and link.error_key is None:
+        repeated = (
+            link.gate.failures >= FAILURES_BEFORE_ISSUE
+            or link.gate.mismatches >= MISMATCHES_BEFORE_FAILURE
+        )
+        if repeated and link.error_key is None:
             link.error_key = (
                 "charger_rejected"
                 if isinstance(err, ChargerRejectedError)
