@@ -32,6 +32,7 @@ import statistics
 import sys
 import time
 
+from benchmarks.common import percentile
 from custom_components.gridmate.devices.meters.client import (
     MeterError,
     ModbusBus,
@@ -44,11 +45,6 @@ from custom_components.gridmate.devices.meters.profiles import PROFILES, PROFILE
 
 ROOT = Path(__file__).resolve().parent.parent
 BAUD = 9600
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def _simulator(*args: str) -> tuple[asyncio.subprocess.Process, str]:
@@ -88,7 +84,7 @@ async def _time_polls(meter: ModbusMeter, polls: int) -> PollFigures:
         started = time.perf_counter()
         await meter.poll()
         times.append(time.perf_counter() - started)
-    return PollFigures(statistics.median(times), _pct(times, 0.95))
+    return PollFigures(statistics.median(times), percentile(times, 0.95))
 
 
 async def tcp_poll(profile_id: str, polls: int) -> PollFigures:

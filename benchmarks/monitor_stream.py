@@ -24,54 +24,17 @@ import asyncio
 from collections import Counter
 import contextlib
 from pathlib import Path
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from benchmarks.common import mosquitto
+
 ROOT = Path(__file__).resolve().parent.parent
 UUID = "6eefadeb-5c08-47cd-87b6-9897acb9fb8f"
 SERIAL = "5010000123"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def _mosquitto() -> Any:
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "mosquitto.conf"
-        config.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n",
-            encoding="utf-8",
-        )
-        proc = subprocess.Popen(
-            [binary, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("mosquitto did not start") from None
-                    time.sleep(0.05)
-            yield port
-        finally:
-            proc.terminate()
-            proc.wait()
 
 
 def _simulator(port: int, rate: float, jitter: float) -> subprocess.Popen[bytes]:
@@ -244,7 +207,7 @@ async def main() -> None:
         f"{'readings':10} {'entities':>15} {'channels':>8} {'CPU/message':>12} "
         f"{'(raw)':>9} {'writes/msg':>10} {'writes/min @1Hz':>16} {'write-all/min':>14}"
     )
-    with _mosquitto() as port:
+    with mosquitto() as port:
         for jitter, label in ((0.0, "steady"), (0.01, "1% noise")):
             for all_entities in (False, True):
                 fig = await run(

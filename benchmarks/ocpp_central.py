@@ -30,13 +30,10 @@ import sys
 import time
 from typing import Any
 
+from benchmarks.common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 CHARGE_POINTS = 8
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _cpu() -> float:
@@ -188,9 +185,9 @@ async def latency(changes: int) -> dict[str, float]:
         await central.stop()
     return {
         "applied_median_ms": statistics.median(applied),
-        "applied_p95_ms": _pct(applied, 0.95),
+        "applied_p95_ms": percentile(applied, 0.95),
         "accepted_median_ms": statistics.median(answered),
-        "accepted_p95_ms": _pct(answered, 0.95),
+        "accepted_p95_ms": percentile(answered, 0.95),
     }
 
 

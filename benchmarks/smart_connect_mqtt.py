@@ -32,21 +32,11 @@ import time
 from typing import Any
 from unittest.mock import patch
 
+from benchmarks.common import free_port, percentile, start_mosquitto
+
 ROOT = Path(__file__).resolve().parent.parent
 SERIAL = "0123456789AB"
 TS0 = 1_781_179_200
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _payload(seq: int) -> dict[str, Any]:
@@ -102,22 +92,6 @@ def publisher_main(port: int, count: int, interval: float) -> None:
     print(json.dumps(sent), flush=True)
 
 
-def _start_mosquitto(port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    config = workdir / "mosquitto.conf"
-    config.write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", encoding="utf-8"
-    )
-    proc = subprocess.Popen([binary, "-c", str(config)], stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        with contextlib.suppress(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("mosquitto did not start")
-
-
 def _start_simulator(http_port: int, modbus_port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
@@ -164,10 +138,10 @@ async def measure(messages: int, interval: float) -> dict[str, Any]:
 
     import custom_components.gridmate  # noqa: F401  (register the integration for the loader)
 
-    broker_port, http_port, modbus_port = _free_port(), _free_port(), _free_port()
+    broker_port, http_port, modbus_port = free_port(), free_port(), free_port()
     workdir = Path(tempfile.mkdtemp(prefix="gridmate-bench-"))
     (workdir / "configuration.yaml").write_text("", encoding="utf-8")
-    broker = _start_mosquitto(broker_port, workdir)
+    broker = start_mosquitto(broker_port, workdir)
     sim = _start_simulator(http_port, modbus_port)
     dns = AsyncResolver()
     dns.real_close = dns.close  # type: ignore[attr-defined]  # what HA's shutdown calls
@@ -261,7 +235,7 @@ async def measure(messages: int, interval: float) -> dict[str, Any]:
         "received": len(latencies),
         "entities": entities,
         "latency_median_ms": statistics.median(latencies) * 1000,
-        "latency_p95_ms": _pct(latencies, 0.95) * 1000,
+        "latency_p95_ms": percentile(latencies, 0.95) * 1000,
         "latency_max_ms": max(latencies) * 1000,
         "cpu_per_message_ms": busy_cpu / len(sent) * 1000,
         "cpu_net_per_message_ms": (busy_cpu - idle_cpu * busy_seconds / duration)

@@ -25,12 +25,9 @@ from unittest.mock import patch
 
 from aiohttp.resolver import AsyncResolver
 
+from benchmarks.common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def _start_simulator(
@@ -93,7 +90,7 @@ async def driver_figures(
         "registers": len(plan.registers),
         "transactions": statistics.mode(transactions),
         "held_median_ms": statistics.median(held) * 1000,
-        "held_p95_ms": _pct(held, 0.95) * 1000,
+        "held_p95_ms": percentile(held, 0.95) * 1000,
         "held_max_ms": max(held) * 1000,
         "cpu_per_poll_ms": cpu / polls * 1000,
     }

@@ -24,15 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator
-import contextlib
 import logging
 from pathlib import Path
 import random
-import shutil
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 from typing import Any
@@ -40,49 +35,10 @@ from unittest.mock import patch
 
 from aiohttp.resolver import AsyncResolver
 
+from benchmarks.common import mosquitto, percentile
 from simulator.smartevse import SmartEvseSimulator
 
 ENTITY = "number.smartevse_51446_override_current"
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.asynccontextmanager
-async def _mosquitto() -> AsyncIterator[int]:
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp) / "mosquitto.conf"
-        config.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n",
-            encoding="utf-8",
-        )
-        proc = subprocess.Popen(  # noqa: ASYNC220 - started once, returns at once
-            [MOSQUITTO, "-c", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(100):
-                with contextlib.suppress(OSError):
-                    _, writer = await asyncio.open_connection("127.0.0.1", port)
-                    writer.close()
-                    break
-                await asyncio.sleep(0.05)
-            yield port
-        finally:
-            proc.terminate()
-            proc.wait()
 
 
 async def _round_trips(
@@ -208,8 +164,8 @@ async def _round_trips(
 def _line(name: str, figures: dict[str, list[float]]) -> str:
     applied, back = figures["applied"], figures["back"]
     return (
-        f"{name:28} {statistics.median(applied):9.1f} {_pct(applied, 0.95):9.1f} "
-        f"{statistics.median(back):9.1f} {_pct(back, 0.95):9.1f} {max(back):9.1f}"
+        f"{name:28} {statistics.median(applied):9.1f} {percentile(applied, 0.95):9.1f} "
+        f"{statistics.median(back):9.1f} {percentile(back, 0.95):9.1f} {max(back):9.1f}"
     )
 
 
@@ -227,7 +183,7 @@ async def main() -> None:
     results: dict[str, Any] = {}
     results["REST"] = await _round_trips(args.commands, broker=None, publish_on_tick=False)
     print(_line("REST (POST + GET)", results["REST"]))
-    async with _mosquitto() as port:
+    with mosquitto() as port:
         results["MQTT"] = await _round_trips(args.commands, broker=port, publish_on_tick=False)
         print(_line("MQTT, publish at once", results["MQTT"]))
         ticks = max(20, args.commands // 4)

@@ -13,24 +13,22 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-import re
 import sys
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from custom_components.gridmate.devices.doc_sections import (  # noqa: E402
+    replace_sections,
+    table_cell,
+)
 from custom_components.gridmate.devices.infinity import checks, schema  # noqa: E402
 
 DOC = ROOT / "docs" / "monitor.md"
 
 
-def _cell(value: object) -> str:
-    """A table cell: pipes escaped so they do not split the column."""
-    return str(value).replace("|", "\\|")
-
-
 def _row(*cells: object) -> str:
-    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+    return "| " + " | ".join(table_cell(cell) for cell in cells) + " |"
 
 
 def _topics() -> str:
@@ -124,12 +122,10 @@ SECTIONS = {
 
 def render(text: str) -> str:
     """The document with every generated section replaced."""
-    for name, build in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
-        if not pattern.search(text):
-            raise SystemExit(f"docs/monitor.md has no {name} section")
-        text = pattern.sub(lambda m, b=build: m.group(1) + b() + "\n" + m.group(2), text)
-    return text
+    try:
+        return replace_sections(text, SECTIONS, document="docs/monitor.md")
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
 
 
 def main() -> int:

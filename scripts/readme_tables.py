@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-import re
 import sys
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from custom_components.gridmate.devices.doc_sections import replace_sections  # noqa: E402
 from custom_components.gridmate.devices.smart_connect.registers import (  # noqa: E402
     REGISTERS,
     block_of,
@@ -57,13 +57,10 @@ TABLES = {"smart_connect_registers": smart_connect_table}
 
 def render(text: str) -> str:
     """Replace every marked table in `text`."""
-    for name, build in TABLES.items():
-        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
-        if not pattern.search(text):
-            raise SystemExit(f"README.md has no {name} markers")
-        table = build()
-        text = pattern.sub(lambda m, table=table: f"{m.group(1)}{table}\n{m.group(2)}", text)
-    return text
+    try:
+        return replace_sections(text, TABLES, document="README.md")
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
 
 
 def main() -> int:

@@ -91,10 +91,22 @@ def test_enum_selector_offers_the_values_with_their_translation_key() -> None:
 
 
 def test_choice_selector_without_translation_key_or_multiple() -> None:
-    """Plain options show themselves; `multiple` is only set when asked for."""
+    """Plain options show themselves; one is chosen unless `multiple` says otherwise."""
     single = choice_selector(["1", "3"])
     assert "translation_key" not in single.config
-    assert not single.config.get("multiple")
+    assert single.config["multiple"] is False
     assert single.config["mode"] == "list"
     several = choice_selector(["a", "b"], multiple=True)
     assert several(["a", "b"]) == ["a", "b"]
+
+
+def test_choice_selector_with_custom_value_takes_a_typed_one() -> None:
+    """Offered options plus anything typed (a serial port path, a uuid)."""
+    selector = choice_selector(
+        [{"value": "/dev/ttyUSB0", "label": "USB"}],
+        mode=SelectSelectorMode.DROPDOWN,
+        custom_value=True,
+    )
+    assert selector.config["custom_value"] is True
+    assert selector("/dev/serial/by-id/x") == "/dev/serial/by-id/x"
+    assert choice_selector(["a"]).config["custom_value"] is False

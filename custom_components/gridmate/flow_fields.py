@@ -60,17 +60,18 @@ def choice_selector(
     translation_key: str | None = None,
     mode: SelectSelectorMode = SelectSelectorMode.LIST,
     multiple: bool = False,
+    custom_value: bool = False,
 ) -> SelectSelector:
-    """One (or with `multiple`, several) of fixed options.
+    """One (or with `multiple`, several) of the options; with `custom_value`, or a typed value.
 
     With `translation_key` the labels of plain string options come from the translations
     (`selector.<translation_key>.options.<option>`); without it the option itself is shown.
     """
-    config = SelectSelectorConfig(options=options, mode=mode)
+    config = SelectSelectorConfig(
+        options=options, mode=mode, multiple=multiple, custom_value=custom_value
+    )
     if translation_key is not None:
         config["translation_key"] = translation_key
-    if multiple:
-        config["multiple"] = True
     return SelectSelector(config)
 
 

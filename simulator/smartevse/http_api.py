@@ -35,6 +35,7 @@ from .model import (
     MODE_SOLAR,
     STATE_WEB,
     SmartEvseModel,
+    arduino_to_int,
     error_id,
 )
 
@@ -288,18 +289,7 @@ class HttpApi:
         doc: dict[str, Any] = {}
 
         def number(name: str) -> int:
-            # Arduino String.toInt(): leading digits, 0 when there are none.
-            text = q[name].strip()
-            digits = ""
-            for char in text:
-                if char.isdigit() or (char in "+-" and not digits):
-                    digits += char
-                else:
-                    break
-            try:
-                return int(digits)
-            except ValueError:
-                return 0
+            return arduino_to_int(q[name])
 
         if "current_max_sum_mains" in q:
             value = number("current_max_sum_mains")

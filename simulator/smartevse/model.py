@@ -86,6 +86,20 @@ COMM_TIMEOUT = 11
 VOLTAGE = 230.0
 
 
+def arduino_to_int(text: str) -> int:
+    """Arduino `String.toInt()` on a command value: its leading digits (after a sign), else 0."""
+    digits = ""
+    for char in text.strip():
+        if char.isdigit() or (char in "+-" and not digits):
+            digits += char
+        else:
+            break
+    try:
+        return int(digits)
+    except ValueError:
+        return 0
+
+
 def error_id(flags: int) -> int:
     """`getErrorId`: 1 + index of the highest set bit, 0 for none."""
     return flags.bit_length()

@@ -31,6 +31,7 @@ from .model import (
     STATE_SHORT,
     STATE_WEB,
     SmartEvseModel,
+    arduino_to_int,
     error_id,
 )
 
@@ -189,20 +190,20 @@ class MqttLink:
                     case "Pause":
                         m.set_access(ACCESS_PAUSE)
             case "Set/CurrentOverride":
-                value = _to_int(payload)
+                value = arduino_to_int(payload)
                 if value == 0:
                     m.set_override(0)
                 elif m.override_allowed(value):
                     m.set_override(value)
             case "Set/CurrentMaxSumMains":
-                value = _to_int(payload)
+                value = arduino_to_int(payload)
                 if m.load_bl < 2 and (value == 0 or 10 <= value <= 600):
                     m.max_sum_mains = value
                     m.changed()
             case "Set/EnableC2":
                 if payload[:1].isdigit():
-                    if _to_int(payload) < len(C2_NAMES):
-                        m.enable_c2 = _to_int(payload)
+                    if arduino_to_int(payload) < len(C2_NAMES):
+                        m.enable_c2 = arduino_to_int(payload)
                 elif payload in C2_NAMES:
                     m.enable_c2 = C2_NAMES.index(payload)
                 m.changed()
@@ -215,16 +216,3 @@ class MqttLink:
                         return
                     if all(-2000 < value < 2000 for value in values):
                         m.feed_mains(*values)
-
-
-def _to_int(text: str) -> int:
-    digits = ""
-    for char in text.strip():
-        if char.isdigit() or (char in "+-" and not digits):
-            digits += char
-        else:
-            break
-    try:
-        return int(digits)
-    except ValueError:
-        return 0

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from datetime import timedelta
-import socket
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridmate.const import CONF_KIND, DOMAIN, EntryKind
 from custom_components.gridmate.devices.meters.profiles import PROFILES_BY_ID
@@ -29,6 +26,7 @@ from custom_components.gridmate.meter.const import (
     CONF_UNIT_ID,
 )
 from simulator.meters import RtuPtyMeterServer, SimulatedMeter, TcpMeterServer
+from tests.helpers import async_add_and_set_up, async_advance_time
 
 TIMEOUT = 0.3  # seconds per request in these tests (1 s in Home Assistant)
 
@@ -41,14 +39,6 @@ def short_request_timeout() -> Iterator[None]:
     """A silent meter costs 0.3 s per request instead of 1 s."""
     with patch("custom_components.gridmate.meter.const.REQUEST_TIMEOUT", TIMEOUT):
         yield
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on (yet)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -139,13 +129,10 @@ def meter_entry(
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     """Add and set up an entry; return it (whatever state it ends in)."""
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, entry)
     return entry
 
 
 async def poll(hass: HomeAssistant, seconds: float = 1.0) -> None:
     """Let the coordinators' next scheduled polls run (real sockets: wait for them)."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_advance_time(hass, seconds)

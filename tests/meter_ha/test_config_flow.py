@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
-from custom_components.gridmate.const import CONF_KIND, DOMAIN
+from custom_components.gridmate.const import CONF_KIND
 from custom_components.gridmate.devices.meters.profiles import (
     PROFILES_BY_ID,
     CustomRegister,
@@ -45,11 +45,11 @@ from custom_components.gridmate.meter.const import (
     CONF_WORD_ORDER,
 )
 from simulator.meters import Mode, SimulatedMeter, demo_values
+from tests.helpers import async_open_form, async_open_user_flow, free_port
 
 from .conftest import (
     RtuServerFactory,
     TcpServerFactory,
-    free_port,
     meter_entry,
     rtu_data,
     setup_entry,
@@ -59,20 +59,14 @@ from .conftest import (
 
 
 async def _start(hass: HomeAssistant, choice: str = "meter_profile") -> str:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.MENU
-    assert "meter" in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "meter"}
-    )
+    return await async_open_form(hass, "meter", choice)
+
+
+async def test_meter_menu(hass: HomeAssistant) -> None:
+    """A meter from the table, or a custom register map."""
+    result = await async_open_user_flow(hass, "meter")
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == ["meter_profile", "meter_custom"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": choice}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == choice
-    return result["flow_id"]
 
 
 def _profile_form(profile: str, connection: str = "tcp", **extra: Any) -> dict[str, Any]:

@@ -10,12 +10,10 @@ draws (house + car - solar); polls are driven the Home Assistant way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridmate.const import CONF_KIND, DOMAIN, EntryKind
 from custom_components.gridmate.devices.meters.profiles import PROFILES_BY_ID, Measurand
@@ -28,6 +26,7 @@ from tests.controller.conftest import (
     entity_charger,
     setup_helpers,
 )
+from tests.helpers import async_advance_time, store_controller_controls
 
 from .conftest import RtuServerFactory, meter_entry, rtu_data, setup_entry
 
@@ -67,8 +66,7 @@ class Site:
     async def poll(self, times: int = 1) -> None:
         for _ in range(times):
             self.publish()
-            async_fire_time_changed(self.hass, dt_util.utcnow() + timedelta(seconds=1.1))
-            await self.hass.async_block_till_done(wait_background_tasks=True)
+            await async_advance_time(self.hass, 1.1)
 
 
 def _limit(hass: HomeAssistant) -> float:
@@ -102,12 +100,7 @@ async def _setup(
     await setup_entry(
         hass, meter_entry(rtu_data(server, em340.id, 12), title="Garage", role="circuit")
     )
-    hass_storage[f"{DOMAIN}.controller.{CONTROLLER_ID}"] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": f"{DOMAIN}.controller.{CONTROLLER_ID}",
-        "data": {"mode": mode},
-    }
+    store_controller_controls(hass_storage, CONTROLLER_ID, mode=mode)
     controller = MockConfigEntry(
         domain=DOMAIN,
         title="Home",

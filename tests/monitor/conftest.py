@@ -25,6 +25,7 @@ from custom_components.gridmate.const import CONF_KIND, CONF_SERIAL, DOMAIN, Ent
 from custom_components.gridmate.monitor.const import CONF_SERVICE_LOCATION, CONF_TOPIC_PREFIX
 from simulator.infinity import DEFAULT_SERIAL, DEFAULT_UUID, InfinitySimulator
 from tests.conftest import Broker, mqtt_settled
+from tests.helpers import async_add_and_set_up
 
 BASE = f"servicelocation/{DEFAULT_UUID}"
 
@@ -177,9 +178,7 @@ async def setup_monitor(
 ) -> MockConfigEntry:
     """A loaded monitor entry that received the configuration and one realtime message."""
     entry = make_entry(options)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     feeder.configuration()
     feeder.realtime()
     await hass.async_block_till_done()

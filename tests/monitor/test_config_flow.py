@@ -10,7 +10,7 @@ import time
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_MQTT, SOURCE_USER
+from homeassistant.config_entries import SOURCE_MQTT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.mqtt import MqttServiceInfo
@@ -31,6 +31,7 @@ from custom_components.gridmate.monitor.const import (
 )
 from simulator.infinity import DEFAULT_SERIAL, DEFAULT_UUID, InfinitySimulator
 from tests.conftest import Broker
+from tests.helpers import async_add_and_set_up, async_open_user_flow
 
 from .conftest import Clock, Feeder, make_entry, setup_monitor, wait_for_state
 
@@ -57,15 +58,6 @@ def gateway(mosquitto: Broker) -> Generator[InfinitySimulator]:
     sim.stop()
 
 
-async def _start(hass: HomeAssistant) -> dict[str, Any]:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.MENU
-    assert "monitor" in result["menu_options"]
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "monitor"}
-    )
-
-
 def _location_options(result: dict[str, Any]) -> list[str]:
     selector = result["data_schema"].schema[CONF_SERVICE_LOCATION]
     config = getattr(selector, "config", {})
@@ -76,7 +68,7 @@ async def test_user_picks_discovered_gateway(
     hass: HomeAssistant, broker: MockConfigEntry, gateway: InfinitySimulator
 ) -> None:
     """The gateway's retained config is found on the broker and offered; picking it adds it."""
-    result = await _start(hass)
+    result = await async_open_user_flow(hass, "monitor")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "monitor"
     assert _location_options(result) == [DEFAULT_UUID]
@@ -97,7 +89,7 @@ async def test_user_picks_discovered_gateway(
     # The entry loads and its entities appear from the retained configuration.
     await wait_for_state(hass, "sensor.kitchen_power", lambda s: s.state == "1800")
     # Adding the same gateway again is refused.
-    result = await _start(hass)
+    result = await async_open_user_flow(hass, "monitor")
     assert _location_options(result) == []  # already configured gateways are not offered
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SERVICE_LOCATION: DEFAULT_UUID.upper()}
@@ -110,7 +102,7 @@ async def test_user_errors_recover_to_an_entry(
     hass: HomeAssistant, broker: MockConfigEntry, mosquitto: Broker
 ) -> None:
     """Bad uuid, bad prefix, nothing on the broker: each a translated error; then it works."""
-    result = await _start(hass)
+    result = await async_open_user_flow(hass, "monitor")
     flow_id = result["flow_id"]
     for form, field, error in (
         ({CONF_SERVICE_LOCATION: "not-a-uuid"}, CONF_SERVICE_LOCATION,
@@ -142,7 +134,7 @@ async def test_bridged_prefix(
     sim = InfinitySimulator(mosquitto.host, mosquitto.port, prefix="home/smappee", interval=0.5)
     sim.start()
     try:
-        result = await _start(hass)
+        result = await async_open_user_flow(hass, "monitor")
         assert _location_options(result) == []  # not under the default prefix
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
@@ -159,7 +151,7 @@ async def test_without_mqtt_aborts_then_works(
     hass: HomeAssistant, mock_hass_config: None, mosquitto: Broker
 ) -> None:
     """Without HA's MQTT integration: a clear abort; with it set up, the gateway is added."""
-    result = await _start(hass)
+    result = await async_open_user_flow(hass, "monitor")
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "monitor_mqtt_not_configured"
     from homeassistant.components import mqtt
@@ -172,9 +164,7 @@ async def test_without_mqtt_aborts_then_works(
         version=CONFIG_ENTRY_VERSION,
         minor_version=CONFIG_ENTRY_MINOR_VERSION,
     )
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, mqtt_entry)
     sim = InfinitySimulator(mosquitto.host, mosquitto.port, interval=0.5)
     sim.start()
     try:
@@ -182,7 +172,7 @@ async def test_without_mqtt_aborts_then_works(
         while not mqtt.is_connected(hass):
             assert time.monotonic() < deadline, "HA's MQTT did not connect"
             await asyncio.sleep(0.05)
-        result = await _start(hass)
+        result = await async_open_user_flow(hass, "monitor")
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_SERVICE_LOCATION: DEFAULT_UUID}
         )
@@ -196,7 +186,7 @@ async def test_broker_disconnected_error_recovers(
     hass: HomeAssistant, broker: MockConfigEntry, gateway: InfinitySimulator
 ) -> None:
     """HA's MQTT client momentarily disconnected: an error, then the entry on retry."""
-    result = await _start(hass)
+    result = await async_open_user_flow(hass, "monitor")
     with patch("homeassistant.components.mqtt.is_connected", return_value=False):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_SERVICE_LOCATION: DEFAULT_UUID}

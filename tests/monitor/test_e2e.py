@@ -8,18 +8,17 @@ from collections.abc import Generator
 from unittest.mock import patch
 
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
-from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.gridmate.const import DOMAIN
 from custom_components.gridmate.kinds import mains_feed_of
 from custom_components.gridmate.monitor import const as monitor_const, hub as monitor_hub
 from custom_components.gridmate.monitor.const import CONF_SERVICE_LOCATION
 from simulator.infinity import DEFAULT_SERIAL, DEFAULT_UUID, InfinitySimulator
+from tests.helpers import async_open_form
 
 from .conftest import wait_for_state
 
@@ -46,12 +45,9 @@ async def test_gateway_end_to_end(
 ) -> None:
     """Added in the UI; every load, phase voltage, input and relay; commands; stale."""
     sim = live_simulator
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow_id = await async_open_form(hass, "monitor")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "monitor"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_SERVICE_LOCATION: DEFAULT_UUID}
+        flow_id, {CONF_SERVICE_LOCATION: DEFAULT_UUID}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]

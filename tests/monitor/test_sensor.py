@@ -25,17 +25,12 @@ from custom_components.gridmate.monitor.const import (
     CONF_UNIT,
 )
 from simulator.infinity import DEFAULT_SERIAL, SimLoad
+from tests.helpers import state_of
 
 from .conftest import Clock, Feeder, setup_monitor
 
 GATEWAY = f"smappee_genius_{DEFAULT_SERIAL}"
 J_PER_KWH = 3_600_000  # the gateway counts energy in joules
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 def _expected(payload: dict[str, Any], model: Any) -> dict[str, float]:
@@ -72,19 +67,19 @@ async def test_values_equal_the_payload(
     expected = _expected(payload, feeder.model)
     assert len(expected) == 38
     for entity_id, value in expected.items():
-        assert float(_state(hass, entity_id)) == pytest.approx(value), entity_id
+        assert float(state_of(hass, entity_id)) == pytest.approx(value), entity_id
     grid = expected["sensor.grid_power"]
     solar = expected["sensor.solar_power"]
-    assert float(_state(hass, f"sensor.{GATEWAY}_grid_power")) == grid
-    assert float(_state(hass, f"sensor.{GATEWAY}_solar_power")) == solar
-    assert float(_state(hass, f"sensor.{GATEWAY}_home_consumption")) == grid + solar
+    assert float(state_of(hass, f"sensor.{GATEWAY}_grid_power")) == grid
+    assert float(state_of(hass, f"sensor.{GATEWAY}_solar_power")) == solar
+    assert float(state_of(hass, f"sensor.{GATEWAY}_home_consumption")) == grid + solar
     assert (
-        float(_state(hass, f"sensor.{GATEWAY}_grid_import"))
+        float(state_of(hass, f"sensor.{GATEWAY}_grid_import"))
         == expected["sensor.grid_energy_import"]
     )
     volts = {v["phaseId"]: v["voltage"] for v in payload["voltages"]}
     for phase in range(3):
-        assert float(_state(hass, f"sensor.{GATEWAY}_voltage_l{phase + 1}")) == volts[phase]
+        assert float(state_of(hass, f"sensor.{GATEWAY}_voltage_l{phase + 1}")) == volts[phase]
     # The per-phase energies are there but disabled by default.
     registry = er.async_get(hass)
     entry = registry.async_get("sensor.grid_energy_import_l1")
@@ -139,18 +134,18 @@ async def test_stale_stream_turns_unavailable(
     """No realtime for 10 s: realtime values unavailable; the next message restores them."""
     await setup_monitor(hass, feeder)
     await clock.advance(9)
-    assert _state(hass, "sensor.kitchen_power") == "1800"
+    assert state_of(hass, "sensor.kitchen_power") == "1800"
     await clock.advance(2)
-    assert _state(hass, "sensor.kitchen_power") == STATE_UNAVAILABLE
-    assert _state(hass, f"sensor.{GATEWAY}_voltage_l1") == STATE_UNAVAILABLE
-    assert _state(hass, f"binary_sensor.{GATEWAY}_realtime_data") == "off"
+    assert state_of(hass, "sensor.kitchen_power") == STATE_UNAVAILABLE
+    assert state_of(hass, f"sensor.{GATEWAY}_voltage_l1") == STATE_UNAVAILABLE
+    assert state_of(hass, f"binary_sensor.{GATEWAY}_realtime_data") == "off"
     # Not from the realtime stream: stays.
-    assert _state(hass, "sensor.input_module_gas_meter") == "1234.56"
-    assert _state(hass, "switch.output_module_0222_boiler") == "off"
+    assert state_of(hass, "sensor.input_module_gas_meter") == "1234.56"
+    assert state_of(hass, "switch.output_module_0222_boiler") == "off"
     feeder.realtime()
     await hass.async_block_till_done()
-    assert _state(hass, "sensor.kitchen_power") == "1800"
-    assert _state(hass, f"binary_sensor.{GATEWAY}_realtime_data") == "on"
+    assert state_of(hass, "sensor.kitchen_power") == "1800"
+    assert state_of(hass, f"binary_sensor.{GATEWAY}_realtime_data") == "on"
 
 
 async def test_only_changed_states_are_written(
@@ -184,20 +179,20 @@ async def test_malformed_and_partial_payloads(
     for garbage in ("{", "NaN", "[]", '{"channelPowers": 5}', b"\x00\xff"):
         feeder.send("realtime", garbage)
         await hass.async_block_till_done()
-        assert _state(hass, "sensor.kitchen_power") == "1800"
+        assert state_of(hass, "sensor.kitchen_power") == "1800"
     feeder.send("channelConfig", "{not json", retain=True)
     await hass.async_block_till_done()
-    assert _state(hass, "sensor.kitchen_power") == "1800"  # the layout was kept
+    assert state_of(hass, "sensor.kitchen_power") == "1800"  # the layout was kept
     payload = feeder.model.realtime_payload(0.0)
     payload["channelPowers"] = [e for e in payload["channelPowers"] if e["ctInput"] != 12]
     payload["channelPowers"][0]["power"] = "NaN"
     feeder.send("realtime", json.dumps(payload))
     await hass.async_block_till_done()
-    assert _state(hass, "sensor.kitchen_power") == STATE_UNKNOWN
-    assert _state(hass, "sensor.kitchen_current") == STATE_UNKNOWN
-    assert _state(hass, "sensor.grid_power_l1") == STATE_UNKNOWN
-    assert _state(hass, "sensor.grid_power") == STATE_UNKNOWN  # a partial sum would be wrong
-    assert _state(hass, "sensor.ev_charger_power") == "11001"
+    assert state_of(hass, "sensor.kitchen_power") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.kitchen_current") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.grid_power_l1") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.grid_power") == STATE_UNKNOWN  # a partial sum would be wrong
+    assert state_of(hass, "sensor.ev_charger_power") == "11001"
     stats = entry.runtime_data.hub.stats
     # The undecodable bytes never reach us: HA's MQTT drops what is not UTF-8.
     assert stats.malformed["realtime"] == 4
@@ -234,7 +229,7 @@ async def test_config_change_adds_and_removes_loads(
         "sensor", DOMAIN, f"{DEFAULT_SERIAL}_load_13_power"
     )
     assert sauna_power is not None
-    assert _state(hass, sauna_power) == "400"
+    assert state_of(hass, sauna_power) == "400"
     sauna = devices.async_get_device_by_identifier(
         (DOMAIN, f"{DEFAULT_SERIAL}_load_13"), entry.entry_id
     )
@@ -257,7 +252,7 @@ async def test_renamed_load_keeps_its_entities(
     )
     assert device is not None
     assert device.name == "Cooking"
-    assert _state(hass, "sensor.kitchen_power") == "1800"
+    assert state_of(hass, "sensor.kitchen_power") == "1800"
 
 
 async def test_modules_inputs_and_presence(
@@ -265,15 +260,15 @@ async def test_modules_inputs_and_presence(
 ) -> None:
     """Status input follows its state topic; presence appears once reported; modules go."""
     entry = await setup_monitor(hass, feeder)
-    assert _state(hass, "binary_sensor.input_module_door_contact") == "on"
+    assert state_of(hass, "binary_sensor.input_module_door_contact") == "on"
     feeder.model.installation.door_closed = False
     feeder.inputs()
     await hass.async_block_till_done()
-    assert _state(hass, "binary_sensor.input_module_door_contact") == "off"
+    assert state_of(hass, "binary_sensor.input_module_door_contact") == "off"
     assert hass.states.get(f"binary_sensor.{GATEWAY}_presence") is None
     feeder.send("presence", {"value": True})
     await hass.async_block_till_done()
-    assert _state(hass, f"binary_sensor.{GATEWAY}_presence") == "on"
+    assert state_of(hass, f"binary_sensor.{GATEWAY}_presence") == "on"
     # The Input module removed in the app: its entities and device go.
     feeder.model.installation.inputs = []
     feeder.send("sensorConfig", feeder.model.sensor_config_payload(), retain=True)
@@ -313,14 +308,14 @@ async def test_always_on_from_history_and_restart(
     """The lowest 5-minute average of home consumption; restored history after a restart."""
     await setup_monitor(hass, feeder)
     always_on = f"sensor.{GATEWAY}_always_on_power"
-    assert _state(hass, always_on) == STATE_UNKNOWN
+    assert state_of(hass, always_on) == STATE_UNKNOWN
     feeder.model.hour = 3.0  # night: heat pump cycling, nothing else
     for _ in range(660):
         await clock.advance(1)
         feeder.realtime()
     await hass.async_block_till_done()
-    home = float(_state(hass, f"sensor.{GATEWAY}_home_consumption"))
-    assert float(_state(hass, always_on)) == pytest.approx(home, abs=2)
+    home = float(state_of(hass, f"sensor.{GATEWAY}_home_consumption"))
+    assert float(state_of(hass, always_on)) == pytest.approx(home, abs=2)
 
 
 async def test_always_on_restored(
@@ -338,7 +333,7 @@ async def test_always_on_restored(
         ],
     )
     await setup_monitor(hass, feeder)
-    assert float(_state(hass, f"sensor.{GATEWAY}_always_on_power")) == 215
+    assert float(state_of(hass, f"sensor.{GATEWAY}_always_on_power")) == 215
 
 
 def _restored_state() -> Any:
@@ -356,7 +351,7 @@ async def test_unload_unsubscribes(
     await hass.async_block_till_done()
     feeder.realtime()
     await hass.async_block_till_done()
-    assert _state(hass, "sensor.kitchen_power") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.kitchen_power") == STATE_UNAVAILABLE
 
 
 async def test_configuration_changed_while_home_assistant_was_off(
@@ -383,7 +378,7 @@ async def test_configuration_changed_while_home_assistant_was_off(
     assert registry.async_get("sensor.solar_power") is None
     assert registry.async_get("sensor.input_module_gas_meter") is None
     assert registry.async_get("binary_sensor.input_module_door_contact") is None
-    assert _state(hass, "sensor.kitchen_power") == "1800"
+    assert state_of(hass, "sensor.kitchen_power") == "1800"
     assert registry.async_get(f"binary_sensor.{GATEWAY}_realtime_data") is not None
 
 

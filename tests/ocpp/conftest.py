@@ -28,6 +28,7 @@ from custom_components.gridmate.devices.chargers.ocpp.charge_point import (
 )
 from custom_components.gridmate.devices.chargers.ocpp.server import CentralSystem
 from simulator.ocpp import InfinergiSimulator, SimulatorConfig
+from tests.helpers import async_add_and_set_up, free_port
 
 type SimFactory = Callable[..., Awaitable[InfinergiSimulator]]
 
@@ -49,28 +50,44 @@ def add_charge_point(
     return central.add(ChargePointSettings(charge_point_id=cp_id, **settings))
 
 
-@pytest.fixture
-async def make_sim(socket_enabled: None) -> AsyncIterator[SimFactory]:
-    """Start simulators against a central system; every one is stopped afterwards."""
-    sims: list[InfinergiSimulator] = []
+class _Simulators:
+    """Starts Infinergi simulators against an OCPP server port; stops every one at the end."""
+
+    def __init__(self) -> None:
+        self._sims: list[InfinergiSimulator] = []
 
     async def start(
-        central: CentralSystem, cp_id: str = "cp1", *, wait_boot: bool = True, **config: Any
+        self, port: int, cp_id: str = "cp1", *, wait_boot: bool = True, **config: Any
     ) -> InfinergiSimulator:
+        """One simulator (fast reconnects, a MeterValues every minute unless told otherwise)."""
         config.setdefault("reconnect_delay", 0.1)
         config.setdefault("meter_interval", 60)
         sim = InfinergiSimulator(
-            SimulatorConfig(url=f"ws://127.0.0.1:{central.port}", charge_point_id=cp_id, **config)
+            SimulatorConfig(url=f"ws://127.0.0.1:{port}", charge_point_id=cp_id, **config)
         )
-        sims.append(sim)
+        self._sims.append(sim)
         await sim.start()
         if wait_boot:
             await sim.wait_until(lambda: sim.booted)
         return sim
 
+    async def stop_all(self) -> None:
+        for sim in self._sims:
+            await sim.stop()
+
+
+@pytest.fixture
+async def make_sim(socket_enabled: None) -> AsyncIterator[SimFactory]:
+    """Start simulators against a central system; every one is stopped afterwards."""
+    sims = _Simulators()
+
+    async def start(
+        central: CentralSystem, cp_id: str = "cp1", **kwargs: Any
+    ) -> InfinergiSimulator:
+        return await sims.start(central.port, cp_id, **kwargs)
+
     yield start
-    for sim in sims:
-        await sim.stop()
+    await sims.stop_all()
 
 
 async def settled(cp: OcppChargePoint, predicate: Callable[[], bool], within: float = 15) -> None:
@@ -89,16 +106,6 @@ async def settled(cp: OcppChargePoint, predicate: Callable[[], bool], within: fl
 
 
 # --- Home Assistant side -------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -133,9 +140,7 @@ def ocpp_entry(
 async def loaded_entry(hass: HomeAssistant, ocpp_port: int) -> MockConfigEntry:
     """An OCPP charger entry set up (its server listening), no charger connected yet."""
     entry = ocpp_entry(ocpp_port)
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     return entry
 
 
@@ -145,25 +150,9 @@ type PortSimFactory = Callable[..., Awaitable[InfinergiSimulator]]
 @pytest.fixture
 async def port_sim(socket_enabled: None) -> AsyncIterator[PortSimFactory]:
     """Simulators connecting to a port (a Home Assistant OCPP server); stopped afterwards."""
-    sims: list[InfinergiSimulator] = []
-
-    async def start(
-        port: int, cp_id: str = "cp1", *, wait_boot: bool = True, **config: Any
-    ) -> InfinergiSimulator:
-        config.setdefault("reconnect_delay", 0.1)
-        config.setdefault("meter_interval", 60)
-        sim = InfinergiSimulator(
-            SimulatorConfig(url=f"ws://127.0.0.1:{port}", charge_point_id=cp_id, **config)
-        )
-        sims.append(sim)
-        await sim.start()
-        if wait_boot:
-            await sim.wait_until(lambda: sim.booted)
-        return sim
-
-    yield start
-    for sim in sims:
-        await sim.stop()
+    sims = _Simulators()
+    yield sims.start
+    await sims.stop_all()
 
 
 async def state_becomes(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_INTEGRATION_DISCOVERY, SOURCE_USER
+from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_INTEGRATION_DISCOVERY
 from homeassistant.const import CONF_PASSWORD, CONF_PORT, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -24,22 +24,13 @@ from custom_components.gridmate.charger.ocpp.const import (
     CONF_REMOTE_ID_TAG,
 )
 from custom_components.gridmate.const import CONF_KIND, DOMAIN
+from tests.helpers import async_open_user_flow, free_port
 
-from .conftest import PortSimFactory, free_port, ocpp_entry, state_becomes
+from .conftest import PortSimFactory, ocpp_entry, state_becomes
 
 
 async def _ocpp_form(hass: HomeAssistant) -> str:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.MENU
-    assert "charger" in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "charger"}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert "ocpp" in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "ocpp"}
-    )
+    result = await async_open_user_flow(hass, "charger", "ocpp")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "ocpp"
     assert result["description_placeholders"]["url"].startswith("ws://")

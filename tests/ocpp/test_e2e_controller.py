@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridmate.const import CONF_KIND, DOMAIN, EntryKind
 from simulator.ocpp import Car, InfinergiSimulator
+from tests.helpers import async_add_and_set_up, store_controller_controls
 
 from .conftest import PortSimFactory, ocpp_entry
 
@@ -37,14 +38,8 @@ async def _setup(
     hass: HomeAssistant, port: int, hass_storage: dict[str, Any], mode: str
 ) -> MockConfigEntry:
     charger = ocpp_entry(port, "infinergi", **{"max_current": 16})
-    charger.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(charger.entry_id)
-    hass_storage[f"{DOMAIN}.controller.{CONTROLLER_ID}"] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": f"{DOMAIN}.controller.{CONTROLLER_ID}",
-        "data": {"mode": mode},
-    }
+    assert await async_add_and_set_up(hass, charger)
+    store_controller_controls(hass_storage, CONTROLLER_ID, mode=mode)
     controller = MockConfigEntry(
         domain=DOMAIN,
         title="Home",

@@ -26,14 +26,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.gridmate.charger.ocpp.const import CONF_AUTH_MODE, CONF_ID_TAGS
 from custom_components.gridmate.const import DOMAIN
 from simulator.ocpp import AuthorizationMode, Car
+from tests.helpers import async_add_and_set_up
 
 from .conftest import PortSimFactory, ocpp_entry, state_becomes
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     return entry
 
 

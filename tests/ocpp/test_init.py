@@ -15,14 +15,9 @@ from custom_components.gridmate.charger.ocpp.hub import DATA_OCPP
 from custom_components.gridmate.const import DOMAIN
 from custom_components.gridmate.kinds import charger_of
 from simulator.ocpp import Car
+from tests.helpers import state_of
 
 from .conftest import PortSimFactory, ocpp_entry, state_becomes
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
 
 
 async def _settle(hass: HomeAssistant) -> None:
@@ -35,8 +30,8 @@ async def test_charger_appears_and_reports(
 ) -> None:
     """Before it connects everything but the connection is unavailable; then values flow."""
     assert loaded_entry.state is ConfigEntryState.LOADED
-    assert _state(hass, "binary_sensor.ocpp_cp1_connected") == STATE_OFF
-    assert _state(hass, "sensor.ocpp_cp1_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.ocpp_cp1_connected") == STATE_OFF
+    assert state_of(hass, "sensor.ocpp_cp1_status") == STATE_UNAVAILABLE
 
     sim = await port_sim(ocpp_port, meter_interval=1, firmware="2.1.4")
     await sim.plug_in(Car(max_current=13, sends_soc=True))
@@ -46,17 +41,17 @@ async def test_charger_appears_and_reports(
     # The driver asks for currents, voltages and SoC on connect; the next samples carry them.
     await state_becomes(hass, "sensor.ocpp_cp1_current_l3", "13.0")
     await state_becomes(hass, "sensor.ocpp_cp1_vehicle_state_of_charge", "40.0")
-    assert _state(hass, "binary_sensor.ocpp_cp1_connected") == STATE_ON
-    assert _state(hass, "sensor.ocpp_cp1_status") == "charging"
-    assert _state(hass, "sensor.ocpp_cp1_error") == "no_error"
-    assert _state(hass, "binary_sensor.ocpp_cp1_vehicle_plugged_in") == STATE_ON
-    assert _state(hass, "binary_sensor.ocpp_cp1_charging") == STATE_ON
-    assert float(_state(hass, "sensor.ocpp_cp1_charging_power")) == pytest.approx(13 * 230 * 3)
-    assert float(_state(hass, "sensor.ocpp_cp1_voltage_l1")) == 230.0
-    energy = float(_state(hass, "sensor.ocpp_cp1_energy"))
+    assert state_of(hass, "binary_sensor.ocpp_cp1_connected") == STATE_ON
+    assert state_of(hass, "sensor.ocpp_cp1_status") == "charging"
+    assert state_of(hass, "sensor.ocpp_cp1_error") == "no_error"
+    assert state_of(hass, "binary_sensor.ocpp_cp1_vehicle_plugged_in") == STATE_ON
+    assert state_of(hass, "binary_sensor.ocpp_cp1_charging") == STATE_ON
+    assert float(state_of(hass, "sensor.ocpp_cp1_charging_power")) == pytest.approx(13 * 230 * 3)
+    assert float(state_of(hass, "sensor.ocpp_cp1_voltage_l1")) == 230.0
+    energy = float(state_of(hass, "sensor.ocpp_cp1_energy"))
     assert energy == pytest.approx(sim.energy_wh / 1000, abs=0.01)
-    assert float(_state(hass, "sensor.ocpp_cp1_session_energy")) >= 0
-    assert _state(hass, "sensor.ocpp_cp1_session_id_tag") == "21/000-000001"
+    assert float(state_of(hass, "sensor.ocpp_cp1_session_energy")) >= 0
+    assert state_of(hass, "sensor.ocpp_cp1_session_id_tag") == "21/000-000001"
 
     device = dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, "ocpp_cp1"), loaded_entry.entry_id
@@ -72,16 +67,16 @@ async def test_charger_appears_and_reports(
     await sim.unplug()
     await sim.wait_until(lambda: sim.status == "Available")
     await _settle(hass)
-    assert _state(hass, "sensor.ocpp_cp1_status") == "available"
-    assert _state(hass, "sensor.ocpp_cp1_charging_power") == "0.0"
-    assert _state(hass, "binary_sensor.ocpp_cp1_vehicle_plugged_in") == STATE_OFF
+    assert state_of(hass, "sensor.ocpp_cp1_status") == "available"
+    assert state_of(hass, "sensor.ocpp_cp1_charging_power") == "0.0"
+    assert state_of(hass, "binary_sensor.ocpp_cp1_vehicle_plugged_in") == STATE_OFF
 
     await sim.drop_connection(pause=30)
     await _settle(hass)
-    assert _state(hass, "binary_sensor.ocpp_cp1_connected") == STATE_OFF
-    assert _state(hass, "sensor.ocpp_cp1_status") == STATE_UNAVAILABLE
+    assert state_of(hass, "binary_sensor.ocpp_cp1_connected") == STATE_OFF
+    assert state_of(hass, "sensor.ocpp_cp1_status") == STATE_UNAVAILABLE
     # Energy and the last session stay known while the charger is away.
-    assert float(_state(hass, "sensor.ocpp_cp1_energy")) >= energy
+    assert float(state_of(hass, "sensor.ocpp_cp1_energy")) >= energy
     assert charger.status is None
 
 

@@ -21,7 +21,9 @@ from custom_components.gridmate.const import (
     MeterInterface,
 )
 from custom_components.gridmate.kinds import KINDS
+from custom_components.gridmate.smart_connect.const import CONF_TRANSPORT
 from simulator.smart_connect import SmartConnectSimulator
+from tests.helpers import async_add_and_set_up
 
 # The simulated meter's clock starts here (2026-06-11 12:00 UTC, a weekday: tariff 2), so
 # telegram timestamps and snapshots do not depend on when the tests run.
@@ -64,6 +66,18 @@ def entry_data(sim: SmartConnectSimulator, **overrides: Any) -> dict[str, Any]:
     }
 
 
+def connection_form(sim: SmartConnectSimulator, **overrides: Any) -> dict[str, Any]:
+    """The add form filled in for the simulator (Modbus TCP, P1), with `overrides`."""
+    return {
+        CONF_HOST: f"127.0.0.1:{sim.http_port}",
+        CONF_PASSWORD: "demo-pass",
+        CONF_TRANSPORT: "modbus_tcp",
+        CONF_PORT: sim.modbus_port,
+        CONF_INTERFACE: "p1",
+        **overrides,
+    }
+
+
 @pytest.fixture
 def entry_options() -> dict[str, Any]:
     """Options of the config entry under test."""
@@ -87,9 +101,7 @@ def config_entry(
 @pytest.fixture
 async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
     """The entry, set up."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, config_entry)
     return config_entry
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT, CONF_SCAN_INTERVAL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -26,38 +25,17 @@ from custom_components.gridmate.const import (
     DOMAIN,
 )
 from simulator.smart_connect import SmartConnectSimulator
+from tests.helpers import async_add_and_set_up, async_open_form
 
-from .conftest import entry_data
-
-
-def _form(sim: SmartConnectSimulator, **overrides: Any) -> dict[str, Any]:
-    return {
-        CONF_HOST: f"127.0.0.1:{sim.http_port}",
-        CONF_PASSWORD: "demo-pass",
-        CONF_PORT: sim.modbus_port,
-        CONF_INTERFACE: "p1",
-        **overrides,
-    }
-
-
-async def _start(hass: HomeAssistant) -> str:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.MENU
-    assert "smart_connect" in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "smart_connect"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "smart_connect"
-    return result["flow_id"]
+from .conftest import connection_form, entry_data
 
 
 async def test_user_flow_creates_entry(
     hass: HomeAssistant, simulator: SmartConnectSimulator
 ) -> None:
     """A reachable device with a serial in its API is added in one step."""
-    flow_id = await _start(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    flow_id = await async_open_form(hass, "smart_connect")
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"Smart Connect {simulator.serial}"
     assert result["result"].unique_id == simulator.serial
@@ -78,13 +56,13 @@ async def test_invalid_auth_then_recover(
     hass: HomeAssistant, simulator: SmartConnectSimulator
 ) -> None:
     """A wrong password is reported, and the right one then creates the entry."""
-    flow_id = await _start(hass)
+    flow_id = await async_open_form(hass, "smart_connect")
     result = await hass.config_entries.flow.async_configure(
-        flow_id, _form(simulator, **{CONF_PASSWORD: "wrong"})
+        flow_id, connection_form(simulator, **{CONF_PASSWORD: "wrong"})
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -93,12 +71,12 @@ async def test_cannot_connect_then_recover(
 ) -> None:
     """An unreachable web API is reported; once it is back the entry is created."""
     await simulator.stop_http()
-    flow_id = await _start(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    flow_id = await async_open_form(hass, "smart_connect")
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
     await simulator.start_http()
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -107,12 +85,12 @@ async def test_modbus_unreachable_then_recover(
 ) -> None:
     """HTTP fine but Modbus down is its own error; fixing the port creates the entry."""
     await simulator.stop_modbus()
-    flow_id = await _start(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    flow_id = await async_open_form(hass, "smart_connect")
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "modbus_unreachable"}
     await simulator.start_modbus()
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -120,14 +98,14 @@ async def test_unknown_error_then_recover(
     hass: HomeAssistant, simulator: SmartConnectSimulator
 ) -> None:
     """An unexpected exception gives `unknown`, and a retry still works."""
-    flow_id = await _start(hass)
+    flow_id = await async_open_form(hass, "smart_connect")
     with patch(
         "custom_components.gridmate.smart_connect.config_flow.SmartConnectApi.status",
         side_effect=RuntimeError("boom"),
     ):
-        result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+        result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["errors"] == {"base": "unknown"}
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -136,8 +114,8 @@ async def test_serial_asked_when_unknown(
     hass: HomeAssistant, simulator: SmartConnectSimulator
 ) -> None:
     """Without a serial in host name or API the user types it; bad input is refused."""
-    flow_id = await _start(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    flow_id = await async_open_form(hass, "smart_connect")
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "smart_connect_serial"
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_SERIAL: "ab!"})
@@ -151,8 +129,8 @@ async def test_duplicate_aborts(
     hass: HomeAssistant, simulator: SmartConnectSimulator, loaded_entry: MockConfigEntry
 ) -> None:
     """The same device (same serial) cannot be added twice."""
-    flow_id = await _start(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, _form(simulator))
+    flow_id = await async_open_form(hass, "smart_connect")
+    result = await hass.config_entries.flow.async_configure(flow_id, connection_form(simulator))
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -266,8 +244,8 @@ async def test_mqtt_transport_needs_home_assistant_mqtt(
     mqtt_mock_entry: MqttMockHAClientGenerator,
 ) -> None:
     """MQTT chosen without HA's MQTT integration: a clear error; set it up, then it works."""
-    flow_id = await _start(hass)
-    form = _form(simulator, transport="mqtt")
+    flow_id = await async_open_form(hass, "smart_connect")
+    form = connection_form(simulator, transport="mqtt")
     result = await hass.config_entries.flow.async_configure(flow_id, form)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "mqtt_not_configured"}
@@ -324,9 +302,7 @@ async def test_options_flow_mqtt_entry(
     entry = MockConfigEntry(
         domain=DOMAIN, unique_id=simulator.serial, data=entry_data(simulator, transport="mqtt")
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert [str(key) for key in result["data_schema"].schema] == [CONF_ENERGY_UNIT]
     result = await hass.config_entries.options.async_configure(

@@ -11,11 +11,9 @@ from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
@@ -24,6 +22,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.gridmate.const import DOMAIN
 from custom_components.gridmate.smart_connect.services import broker_url
 from simulator.smart_connect import SmartConnectSimulator
+from tests.helpers import async_advance_time
 
 from .conftest import entry_data
 
@@ -79,11 +78,6 @@ async def test_restart_button(
     assert simulator.http.resets == 1
 
 
-async def _firmware_poll(hass: HomeAssistant, seconds: float) -> None:
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 @pytest.mark.parametrize("simulator_options", [{"available_firmware": "5.3.0"}])
 async def test_firmware_update(
     hass: HomeAssistant, simulator: SmartConnectSimulator, loaded_entry: MockConfigEntry
@@ -96,7 +90,7 @@ async def test_firmware_update(
     assert state.attributes["installed_version"] == "5.2.1"
     assert state.attributes["latest_version"] == "5.3.0"
     assert simulator.http.firmware_updates == 0  # nothing installs by itself
-    await _firmware_poll(hass, 3700)
+    await async_advance_time(hass, 3700)
     assert simulator.http.firmware_updates == 0
 
     simulator.http.firmware_update_seconds = 15
@@ -108,7 +102,7 @@ async def test_firmware_update(
     info = loaded_entry.runtime_data.info
     assert info.update_interval == timedelta(seconds=10)  # watched closely
     simulator.http._firmware_done()  # the device finishes its update
-    await _firmware_poll(hass, 11)
+    await async_advance_time(hass, 11)
     state = hass.states.get(update)
     assert state is not None
     assert state.state == STATE_OFF

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_DHCP, SOURCE_MQTT, ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
+from homeassistant.const import CONF_HOST, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
@@ -23,7 +23,7 @@ from custom_components.gridmate.const import CONF_INTERFACE, CONF_SERIAL, DOMAIN
 from custom_components.gridmate.smart_connect.const import CONF_MQTT_SERIAL, CONF_TRANSPORT
 from simulator.smart_connect import SmartConnectSimulator
 
-from .conftest import entry_data
+from .conftest import connection_form, entry_data
 
 
 def _dhcp(sim: SmartConnectSimulator, **overrides: str) -> DhcpServiceInfo:
@@ -63,13 +63,7 @@ async def test_dhcp_offers_a_new_device(
     # The simulated web API is not on port 80: the user adds it (the form says how).
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {
-            CONF_HOST: f"127.0.0.1:{simulator.http_port}",
-            CONF_PASSWORD: "demo-pass",
-            CONF_TRANSPORT: "modbus_tcp",
-            CONF_PORT: simulator.modbus_port,
-            CONF_INTERFACE: "p1",
-        },
+        connection_form(simulator),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == simulator.serial
@@ -85,13 +79,7 @@ async def test_dhcp_serial_from_host_name(
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {
-            CONF_HOST: f"127.0.0.1:{simulator.http_port}",
-            CONF_PASSWORD: "demo-pass",
-            CONF_TRANSPORT: "modbus_tcp",
-            CONF_PORT: simulator.modbus_port,
-            CONF_INTERFACE: "p1",
-        },
+        connection_form(simulator),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == simulator.serial

@@ -12,11 +12,10 @@ from collections.abc import AsyncGenerator, Callable
 import time
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -25,8 +24,9 @@ from custom_components.gridmate.devices.smart_connect.registers import REGISTERS
 from custom_components.gridmate.smart_connect.const import CONF_MQTT_SERIAL, CONF_TRANSPORT
 from simulator.smart_connect import SmartConnectSimulator
 from tests.conftest import Broker, mqtt_settled
+from tests.helpers import async_open_form, entity_ids_by_key
 
-from .conftest import START_EPOCH
+from .conftest import START_EPOCH, connection_form
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -61,31 +61,10 @@ async def device(
     await sim.stop()
 
 
-def _ids(hass: HomeAssistant, entry_id: str, unique_id: str) -> dict[str, str]:
-    registry = er.async_get(hass)
-    return {
-        ent.unique_id.removeprefix(f"{unique_id}_"): ent.entity_id
-        for ent in er.async_entries_for_config_entry(registry, entry_id)
-    }
-
-
-def _form(sim: SmartConnectSimulator, transport: str) -> dict[str, Any]:
-    return {
-        CONF_HOST: f"127.0.0.1:{sim.http_port}",
-        CONF_PASSWORD: "demo-pass",
-        CONF_TRANSPORT: transport,
-        CONF_PORT: sim.modbus_port,
-        CONF_INTERFACE: "p1",
-    }
-
-
 async def _add(hass: HomeAssistant, sim: SmartConnectSimulator, transport: str) -> Any:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow_id = await async_open_form(hass, "smart_connect")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "smart_connect"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], _form(sim, transport)
+        flow_id, connection_form(sim, **{CONF_TRANSPORT: transport})
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -103,7 +82,7 @@ async def test_live_values_without_polling(
     entry = await _add(hass, device, "mqtt")
     assert entry.state is ConfigEntryState.LOADED
     await mqtt_settled(hass)
-    ids = _ids(hass, entry.entry_id, entry.unique_id)
+    ids = entity_ids_by_key(hass, entry)
     device.reset_counters()
     meter = entry.runtime_data.meter
     for n in range(1, 4):
@@ -132,7 +111,7 @@ async def test_both_transports_same_states(
     """The same telegram read over Modbus and then pushed over MQTT: identical states, the
     same entities (unique ids and entity ids survive switching the transport)."""
     entry = await _add(hass, device, "modbus_tcp")
-    ids_modbus = _ids(hass, entry.entry_id, entry.unique_id)
+    ids_modbus = entity_ids_by_key(hass, entry)
     over_modbus = _register_states(hass, ids_modbus)
 
     result = await hass.config_entries.flow.async_init(
@@ -151,7 +130,7 @@ async def test_both_transports_same_states(
     await hass.async_block_till_done()
     assert entry.runtime_data.transport == "mqtt"
     await mqtt_settled(hass)
-    ids_mqtt = _ids(hass, entry.entry_id, entry.unique_id)
+    ids_mqtt = entity_ids_by_key(hass, entry)
     assert {k: ids_mqtt[k] for k in ids_modbus} == ids_modbus
     assert device.publish_power_instant()  # the same telegram again, now over MQTT
     await wait_until(
@@ -170,7 +149,7 @@ async def test_configure_mqtt_action_moves_the_device(
     async with SmartConnectSimulator("full", start_epoch=START_EPOCH) as sim:
         assert sim.mqtt is None  # factory settings: the Xemex cloud, not reachable here
         entry = await _add(hass, sim, "mqtt")
-        ids = _ids(hass, entry.entry_id, entry.unique_id)
+        ids = entity_ids_by_key(hass, entry)
         assert hass.states.get(ids["active_power"]).state == "unavailable"  # type: ignore[union-attr]
         response = await hass.services.async_call(
             DOMAIN,
@@ -234,7 +213,7 @@ async def test_discovered_on_the_broker(
     assert entry.data[CONF_MQTT_SERIAL] == device.serial
     await hass.async_block_till_done()
     await mqtt_settled(hass)
-    ids = _ids(hass, entry.entry_id, entry.unique_id)
+    ids = entity_ids_by_key(hass, entry)
     device.step(1)
     await wait_until(
         lambda: hass.states.get(ids["active_power"]).state != "unavailable"  # type: ignore[union-attr]

@@ -5,7 +5,6 @@ The end-to-end tests through a real mosquitto broker are in test_mqtt_end_to_end
 
 from __future__ import annotations
 
-from datetime import timedelta
 import json
 import logging
 from typing import Any
@@ -13,14 +12,11 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_mqtt_message,
-    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -35,6 +31,7 @@ from custom_components.gridmate.devices.smart_connect.mqtt import COUNTER_FIELDS
 from custom_components.gridmate.devices.smart_connect.registers import REGISTERS, Quantity
 from custom_components.gridmate.kinds import mains_feed_of
 from simulator.smart_connect import SmartConnectSimulator
+from tests.helpers import async_add_and_set_up, async_advance_time, entity_ids_by_key, state_of
 
 from .conftest import entry_data
 
@@ -45,18 +42,8 @@ def _topic(serial: str, metric: str = "power_instant", site: str = "home") -> st
     return f"devices/{site}/smart-connect/{serial}/data/{metric}"
 
 
-def _unique_ids(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
-    registry = er.async_get(hass)
-    return {
-        ent.unique_id.removeprefix(f"{entry.unique_id}_"): ent.entity_id
-        for ent in er.async_entries_for_config_entry(registry, entry.entry_id)
-    }
-
-
 def _state(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    state = hass.states.get(_unique_ids(hass, entry)[key])
-    assert state is not None, key
-    return state.state
+    return state_of(hass, entity_ids_by_key(hass, entry)[key])
 
 
 class Publisher:
@@ -103,9 +90,7 @@ async def loaded_mqtt_entry(
     hass: HomeAssistant, mqtt_mock: MqttMockHAClient, mqtt_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """The MQTT entry, set up (no message received yet)."""
-    mqtt_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, mqtt_entry)
     return mqtt_entry
 
 
@@ -129,7 +114,7 @@ async def test_entities_and_values(
     publisher: Publisher,
 ) -> None:
     """Same unique ids as over Modbus; unavailable until the first message; then every value."""
-    ids = _unique_ids(hass, loaded_mqtt_entry)
+    ids = entity_ids_by_key(hass, loaded_mqtt_entry)
     assert {reg.key for reg in REGISTERS} <= set(ids)
     assert set(ids) >= MQTT_ONLY_KEYS
     assert {field.key for field in COUNTER_FIELDS} <= set(ids)
@@ -238,11 +223,6 @@ async def test_other_devices_and_serial_spelling(
     assert _state(hass, loaded_mqtt_entry, "active_power") == "11.0"
 
 
-async def _quiet(hass: HomeAssistant, seconds: float) -> None:
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 async def test_stale_stream_unavailable_then_back(
     hass: HomeAssistant,
     loaded_mqtt_entry: MockConfigEntry,
@@ -256,12 +236,12 @@ async def test_stale_stream_unavailable_then_back(
     assert coordinator.expected_interval == 1
     assert coordinator.stale_after == 5
     gridmate_log.clear()
-    await _quiet(hass, 3)
+    await async_advance_time(hass, 3)
     assert _state(hass, loaded_mqtt_entry, "active_power") == "103.0"
-    await _quiet(hass, 6)
+    await async_advance_time(hass, 6)
     assert _state(hass, loaded_mqtt_entry, "active_power") == STATE_UNAVAILABLE
-    await _quiet(hass, 12)
-    await _quiet(hass, 18)
+    await async_advance_time(hass, 12)
+    await async_advance_time(hass, 18)
     lost = [r for r in gridmate_log.records if r.levelno >= logging.WARNING]
     assert len(lost) == 1
     assert "No MQTT message from the Smart Connect for 5 s" in lost[0].getMessage()
@@ -281,9 +261,9 @@ async def test_dsmr42_rate_learned(
         await publisher.send({"P": 300 + n}, step=10)
     coordinator = loaded_mqtt_entry.runtime_data.meter
     assert coordinator.expected_interval == 10
-    await _quiet(hass, 20)
+    await async_advance_time(hass, 20)
     assert _state(hass, loaded_mqtt_entry, "active_power") == "303.0"
-    await _quiet(hass, 51)
+    await async_advance_time(hass, 51)
     assert _state(hass, loaded_mqtt_entry, "active_power") == STATE_UNAVAILABLE
 
 
@@ -294,8 +274,8 @@ async def test_no_message_at_all(
 ) -> None:
     """A device that never publishes: unavailable, and the log says why (once)."""
     gridmate_log.clear()
-    await _quiet(hass, 51)
-    await _quiet(hass, 102)
+    await async_advance_time(hass, 51)
+    await async_advance_time(hass, 102)
     assert _state(hass, loaded_mqtt_entry, "active_power") == STATE_UNAVAILABLE
     lost = [r for r in gridmate_log.records if r.levelno >= logging.WARNING]
     assert len(lost) == 1
@@ -309,8 +289,8 @@ async def test_manual_refresh_does_not_revive_stale_data(
     assert await async_setup_component(hass, "homeassistant", {})
     await publisher.send({"P": 1})
     await publisher.send({"P": 2})
-    await _quiet(hass, 6)
-    entity_id = _unique_ids(hass, loaded_mqtt_entry)["active_power"]
+    await async_advance_time(hass, 6)
+    entity_id = entity_ids_by_key(hass, loaded_mqtt_entry)["active_power"]
     await hass.services.async_call(
         "homeassistant", "update_entity", {"entity_id": entity_id}, blocking=True
     )
@@ -359,7 +339,7 @@ async def test_device_counters(
     # The device goes silent: its last counters are no longer current either.
     await publisher.send({"P": 1})
     await publisher.send({"P": 2})
-    await _quiet(hass, 6)
+    await async_advance_time(hass, 6)
     assert _state(hass, loaded_mqtt_entry, "uptime") == STATE_UNAVAILABLE
     await publisher.send({"P": 3})
     assert _state(hass, loaded_mqtt_entry, "uptime") != STATE_UNAVAILABLE
@@ -369,9 +349,7 @@ async def test_setup_waits_for_mqtt(
     hass: HomeAssistant, simulator: SmartConnectSimulator, mqtt_entry: MockConfigEntry
 ) -> None:
     """Without Home Assistant's MQTT integration the entry retries instead of failing."""
-    mqtt_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mqtt_entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, mqtt_entry)
     assert mqtt_entry.state is ConfigEntryState.SETUP_RETRY
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 import math
 
@@ -10,11 +9,9 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -22,6 +19,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.gridmate.const import CONF_ENERGY_UNIT, DOMAIN
 from custom_components.gridmate.devices.smart_connect.registers import REGISTERS, Quantity
 from simulator.smart_connect import SmartConnectSimulator
+from tests.helpers import async_add_and_set_up, async_advance_time, entity_ids_by_key
 
 SERIAL = "0123456789ab"
 
@@ -38,14 +36,6 @@ def _entity_id(key: str) -> str:
     return f"sensor.smart_connect_{SERIAL}_{name}"
 
 
-def _unique_ids(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
-    registry = er.async_get(hass)
-    return {
-        ent.unique_id.removeprefix(f"{entry.unique_id}_"): ent.entity_id
-        for ent in er.async_entries_for_config_entry(registry, entry.entry_id)
-    }
-
-
 async def _enable_all(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     registry = er.async_get(hass)
     for ent in er.async_entries_for_config_entry(registry, entry.entry_id):
@@ -57,9 +47,7 @@ async def _enable_all(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 async def _poll(hass: HomeAssistant, seconds: float = 5) -> None:
     """Let the coordinator's next scheduled poll run (real clock: the driver's backoff sleeps)."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    # The coordinator polls in a background task: real socket I/O to wait for.
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_advance_time(hass, seconds)
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -121,7 +109,7 @@ async def test_values_match_simulator(
         simulator.step(7)
         await _poll(hass)
         served = simulator.snapshot()
-        ids = _unique_ids(hass, loaded_entry)
+        ids = entity_ids_by_key(hass, loaded_entry)
         for reg in REGISTERS:
             state = hass.states.get(ids[reg.key])
             assert state is not None, reg.key
@@ -146,7 +134,7 @@ async def test_word_order_against_known_words(
     simulator.set_raw(0x8006, [0x0000, 0x4366])
     simulator.set_raw(0x8016, [0x8000, 0xC4BB])  # -1500.0 W (0xC4BB8000): export
     await _poll(hass)
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     assert hass.states.get(ids["voltage_l1"]).state == "230.0"
     assert hass.states.get(ids["active_power"]).state == "-1500.0"
 
@@ -156,7 +144,7 @@ async def test_short_map_creates_only_supported_entities(
     hass: HomeAssistant, simulator: SmartConnectSimulator, loaded_entry: MockConfigEntry
 ) -> None:
     """Older firmware answers 10 registers: exactly those entities exist, with values."""
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     supported = {reg.key for reg in REGISTERS if reg.in_short_map}
     # Older firmware has no telegram endpoint: no telegram entities either.
     assert set(ids) == supported | {"firmware_version", "restart", "firmware"}
@@ -170,7 +158,7 @@ async def test_old_firmware_energy_in_kwh(
     hass: HomeAssistant, simulator: SmartConnectSimulator, loaded_entry: MockConfigEntry
 ) -> None:
     """Before V5.1 the energy registers count kWh: shown unchanged, not divided again."""
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     served = simulator.snapshot()
     assert float(hass.states.get(ids["energy_import"]).state) == pytest.approx(
         served["energy_import"], rel=1e-6
@@ -183,7 +171,7 @@ async def test_unknown_firmware_energy_unknown_until_forced(
     hass: HomeAssistant, simulator: SmartConnectSimulator, loaded_entry: MockConfigEntry
 ) -> None:
     """Without a readable version the unit is a 1000x guess: unknown, until the user says."""
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     assert hass.states.get(ids["energy_import"]).state == STATE_UNKNOWN
     assert hass.states.get(ids["active_power"]).state != STATE_UNKNOWN
     hass.config_entries.async_update_entry(loaded_entry, options={CONF_ENERGY_UNIT: "wh"})
@@ -199,7 +187,7 @@ async def test_dsmr42_voltage_unknown(
     hass: HomeAssistant, simulator: SmartConnectSimulator, loaded_entry: MockConfigEntry
 ) -> None:
     """DSMR 4.2 telegrams carry no voltage; the device says 0 V, Gridmate says unknown."""
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     for n in (1, 2, 3):
         assert hass.states.get(ids[f"voltage_l{n}"]).state == STATE_UNKNOWN
     assert hass.states.get(ids["current_l1"]).state != STATE_UNKNOWN
@@ -214,7 +202,7 @@ async def test_tic_total_negative_phases_not(
     """TIC: per-phase power is never negative, the total shows export (documented)."""
     simulator.pin_power(-1000, -500, 200)
     await _poll(hass)
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     assert float(hass.states.get(ids["active_power"]).state) < 0
     assert float(hass.states.get(ids["active_power_l1"]).state) == 0
     assert float(hass.states.get(ids["active_power_l3"]).state) == pytest.approx(200)
@@ -241,7 +229,7 @@ async def test_bad_register_values_unknown(
     """NaN, infinities and absurd numbers show unknown; the other values stay right."""
     simulator.set_values({key: value})
     await _poll(hass)
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     assert hass.states.get(ids[key]).state == STATE_UNKNOWN
     assert float(hass.states.get(ids["current_l1"]).state) == pytest.approx(
         simulator.snapshot()["current_l1"], rel=1e-6
@@ -258,7 +246,7 @@ async def test_offline_unavailable_then_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Unavailable only after 3 failed polls, one log line when lost and one when back."""
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     voltage = ids["voltage_l1"]
     await simulator.stop_modbus()
     caplog.clear()
@@ -291,7 +279,7 @@ async def test_second_client_holding_socket(
     loaded_entry: MockConfigEntry,
 ) -> None:
     """A charger holding the only connection: back off, keep last values, no crash."""
-    ids = _unique_ids(hass, loaded_entry)
+    ids = entity_ids_by_key(hass, loaded_entry)
     coordinator = loaded_entry.runtime_data.meter
     before = hass.states.get(ids["active_power"]).state
     async with simulator.hold_modbus_connection(poll_interval=0.5):
@@ -310,9 +298,7 @@ async def test_setup_retries_when_device_away(
 ) -> None:
     """Device unreachable at start: setup is retried later, not failed."""
     await simulator.stop_modbus()
-    config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -321,9 +307,7 @@ async def test_setup_wrong_password_starts_reauth(
 ) -> None:
     """A 401 at setup asks the user for the password instead of retrying forever."""
     simulator.http.password = "changed"
-    config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]

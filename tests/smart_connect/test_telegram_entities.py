@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -17,6 +16,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.gridmate.const import CONF_INTERFACE, DOMAIN
 from simulator.smart_connect import SmartConnectSimulator
+from tests.helpers import async_add_and_set_up, async_advance_time, entity_ids_by_key, state_of
 
 from .conftest import entry_data
 
@@ -44,23 +44,13 @@ EXPECTED = {
 }
 
 
-def _ids(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
-    registry = er.async_get(hass)
-    return {
-        ent.unique_id.removeprefix(f"{entry.unique_id}_"): ent.entity_id
-        for ent in er.async_entries_for_config_entry(registry, entry.entry_id)
-    }
-
-
 def _state(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    state = hass.states.get(_ids(hass, entry)[key])
-    assert state is not None, key
-    return state.state
+    return state_of(hass, entity_ids_by_key(hass, entry)[key])
 
 
 async def _telegram_poll(hass: HomeAssistant) -> None:
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=61))
-    await hass.async_block_till_done(wait_background_tasks=True)
+    """The telegram is read once a minute."""
+    await async_advance_time(hass, 61)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +68,7 @@ async def test_entities_only_for_what_the_telegram_has(
 ) -> None:
     """Each standard: exactly its values become entities, with the meter's numbers."""
     spec = simulator.telegram_writer.spec.value  # type: ignore[union-attr]
-    present = set(_ids(hass, loaded_entry)) & TELEGRAM_KEYS
+    present = set(entity_ids_by_key(hass, loaded_entry)) & TELEGRAM_KEYS
     assert present == EXPECTED[spec]
     assert _state(hass, loaded_entry, "telegram_specification") == spec
     assert _state(hass, loaded_entry, "meter_id") == "E0044007131650618"
@@ -138,7 +128,7 @@ async def test_gas_meter_is_its_own_device(
     assert gas.via_device_id == smart_connect.id
     assert gas.serial_number == "G0039001652050216"
     assert gas.name == "Gas meter"
-    entity = er.async_get(hass).async_get(_ids(hass, loaded_entry)["gas_consumption"])
+    entity = er.async_get(hass).async_get(entity_ids_by_key(hass, loaded_entry)["gas_consumption"])
     assert entity is not None
     assert entity.device_id == gas.id
     state = hass.states.get(entity.entity_id)
@@ -188,7 +178,7 @@ async def test_old_firmware_without_telegram(
     hass: HomeAssistant, simulator: SmartConnectSimulator, loaded_entry: MockConfigEntry
 ) -> None:
     """404 on /api/v1/telegram: no telegram entities and no more polling of it."""
-    assert not set(_ids(hass, loaded_entry)) & TELEGRAM_KEYS
+    assert not set(entity_ids_by_key(hass, loaded_entry)) & TELEGRAM_KEYS
     await _telegram_poll(hass)
     await _telegram_poll(hass)
     assert simulator.http.telegram_requests == 1
@@ -201,14 +191,12 @@ async def test_entities_appear_with_the_first_good_telegram(
 ) -> None:
     """A bad first telegram does not fail the setup; its entities come with a good one."""
     simulator.http.telegram_override = "/XMX5 no end"
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert not set(_ids(hass, config_entry)) & TELEGRAM_KEYS
+    assert await async_add_and_set_up(hass, config_entry)
+    assert not set(entity_ids_by_key(hass, config_entry)) & TELEGRAM_KEYS
     assert _state(hass, config_entry, "active_power") != STATE_UNAVAILABLE
     simulator.http.telegram_override = None
     await _telegram_poll(hass)
-    assert set(_ids(hass, config_entry)) & TELEGRAM_KEYS == EXPECTED["dsmr_5"]
+    assert set(entity_ids_by_key(hass, config_entry)) & TELEGRAM_KEYS == EXPECTED["dsmr_5"]
 
 
 async def test_tic_reads_no_telegram(hass: HomeAssistant, simulator: SmartConnectSimulator) -> None:
@@ -218,9 +206,7 @@ async def test_tic_reads_no_telegram(hass: HomeAssistant, simulator: SmartConnec
         unique_id=simulator.serial,
         data=entry_data(simulator, **{CONF_INTERFACE: "tic"}),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     await _telegram_poll(hass)
     assert simulator.http.telegram_requests == 0
     assert entry.runtime_data.telegram is None

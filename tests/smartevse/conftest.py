@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridmate.charger.const import CONF_CHARGER_TYPE
 from custom_components.gridmate.charger.smartevse.const import CONF_MQTT_PREFIX
 from custom_components.gridmate.const import CONF_KIND, CONF_SERIAL, DOMAIN
 from simulator.smartevse import SmartEvseSimulator
+from tests.helpers import async_add_and_set_up, async_advance_time
 
 
 @pytest.fixture
@@ -68,16 +67,13 @@ def config_entry(simulator: SmartEvseSimulator, entry_options: dict[str, Any]) -
 @pytest.fixture
 async def loaded_entry(hass: HomeAssistant, config_entry: MockConfigEntry) -> MockConfigEntry:
     """The entry, set up."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, config_entry)
     return config_entry
 
 
 async def poll(hass: HomeAssistant, seconds: float = 5) -> None:
     """Let the next scheduled REST poll (or feeding timer) run on real sockets."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_advance_time(hass, seconds)
 
 
 SERIAL = 51446

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -14,6 +14,7 @@ from custom_components.gridmate.charger.smartevse.config_flow import serial_from
 from custom_components.gridmate.charger.smartevse.const import CONF_MQTT_PREFIX
 from custom_components.gridmate.const import CONF_SERIAL, DOMAIN
 from simulator.smartevse import Fault, SmartEvseSimulator
+from tests.helpers import async_open_form
 
 from .conftest import entry_data
 
@@ -24,20 +25,7 @@ def _form(sim: SmartEvseSimulator, **overrides: Any) -> dict[str, Any]:
 
 async def _start(hass: HomeAssistant) -> str:
     """Open the flow and walk the menus: Add > EV charger > SmartEVSE."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.MENU
-    assert "charger" in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "charger"}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["smartevse"] or "smartevse" in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "smartevse"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "smartevse"
-    return result["flow_id"]
+    return await async_open_form(hass, "charger", "smartevse")
 
 
 async def test_user_flow_creates_entry(hass: HomeAssistant, simulator: SmartEvseSimulator) -> None:

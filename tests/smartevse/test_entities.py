@@ -18,18 +18,13 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.gridmate.const import EntryKind
 from custom_components.gridmate.kinds import KINDS, charger_of
 from simulator.smartevse import Fault, SmartEvseSimulator
+from tests.helpers import async_add_and_set_up, state_of
 
 from .conftest import entity, poll
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str:
-    state = hass.states.get(entity_id)
-    assert state is not None, entity_id
-    return state.state
-
-
 def _float(hass: HomeAssistant, entity_id: str) -> float:
-    return float(_state(hass, entity_id))
+    return float(state_of(hass, entity_id))
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -47,9 +42,7 @@ async def test_entities_snapshot(
     platforms = KINDS[EntryKind.CHARGER].platforms
     assert isinstance(platforms, dict)
     with patch.dict(platforms, {platform: platforms[platform]}, clear=True):
-        config_entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(config_entry.entry_id)
-        await hass.async_block_till_done()
+        assert await async_add_and_set_up(hass, config_entry)
         await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
@@ -57,8 +50,8 @@ async def test_values_follow_a_charging_session(
     hass: HomeAssistant, simulator: SmartEvseSimulator, loaded_entry: MockConfigEntry
 ) -> None:
     """A car arrives and charges: every sensor shows the simulator's values in SI units."""
-    assert _state(hass, entity("sensor", "state")) == "ready"
-    assert _state(hass, entity("binary_sensor", "vehicle_connected")) == "off"
+    assert state_of(hass, entity("sensor", "state")) == "ready"
+    assert state_of(hass, entity("binary_sensor", "vehicle_connected")) == "off"
     simulator.plug_in()
     simulator.model.feed_mains(52, 31, 40)
     simulator.advance(2)
@@ -66,10 +59,10 @@ async def test_values_follow_a_charging_session(
     await poll(hass)
     served = simulator.snapshot()
     assert served["state"] == "Charging"
-    assert _state(hass, entity("sensor", "state")) == "charging"
-    assert _state(hass, entity("binary_sensor", "vehicle_connected")) == "on"
-    assert _state(hass, entity("binary_sensor", "charging")) == "on"
-    assert _state(hass, entity("sensor", "error")) == "none"
+    assert state_of(hass, entity("sensor", "state")) == "charging"
+    assert state_of(hass, entity("binary_sensor", "vehicle_connected")) == "on"
+    assert state_of(hass, entity("binary_sensor", "charging")) == "on"
+    assert state_of(hass, entity("sensor", "error")) == "none"
     assert _float(hass, entity("sensor", "charge_current")) == served["charge_current"] == 16.0
     assert _float(hass, entity("sensor", "charging_power")) == served["ev_power"] == 11040
     for n, current in enumerate(served["ev_currents"], start=1):
@@ -89,8 +82,8 @@ async def test_values_follow_a_charging_session(
     assert _float(hass, entity("sensor", "charging_phases")) == 3
     assert _float(hass, entity("sensor", "temperature")) == served["temperature"]
     assert _float(hass, entity("sensor", "solar_stop_timer")) == 0
-    assert _state(hass, entity("select", "mode")) == "normal"
-    assert _state(hass, entity("select", "phase_switching_c2")) == "always_on"
+    assert state_of(hass, entity("select", "mode")) == "normal"
+    assert state_of(hass, entity("select", "phase_switching_c2")) == "always_on"
     assert _float(hass, entity("number", "override_current")) == 0
     assert _float(hass, entity("number", "solar_start_current")) == 4
     assert _float(hass, entity("number", "solar_maximum_import")) == 0
@@ -108,8 +101,8 @@ async def test_no_ev_meter_means_unknown_not_zero(
     simulator.model.ev_meter = "Disabled"
     await poll(hass)
     for name in ("charging_power", "charged_energy_total", "session_energy", "charging_current_l1"):
-        assert _state(hass, entity("sensor", name)) == STATE_UNKNOWN, name
-    assert _state(hass, entity("sensor", "charge_current")) == "0.0"
+        assert state_of(hass, entity("sensor", name)) == STATE_UNKNOWN, name
+    assert state_of(hass, entity("sensor", "charge_current")) == "0.0"
 
 
 async def _select(hass: HomeAssistant, name: str, option: str) -> None:
@@ -137,7 +130,7 @@ async def test_mode_select_changes_the_charger(
     """Each mode reaches the simulator and comes back as the select's state."""
     await _select(hass, "mode", mode)
     assert simulator.mode == mode
-    assert _state(hass, entity("select", "mode")) == mode
+    assert state_of(hass, entity("select", "mode")) == mode
 
 
 async def test_smart_mode_needs_a_mains_meter(
@@ -172,7 +165,7 @@ async def test_c2_select(
     """Every C2 behaviour is sent as the firmware's index and shown back."""
     await _select(hass, "phase_switching_c2", option)
     assert simulator.c2 == firmware
-    assert _state(hass, entity("select", "phase_switching_c2")) == option
+    assert state_of(hass, entity("select", "phase_switching_c2")) == option
 
 
 async def test_override_current(
@@ -263,15 +256,15 @@ async def test_unreachable_goes_unavailable_and_recovers(
     """No answer: every entity unavailable; the charger back: values again."""
     await simulator.http_offline()
     await poll(hass)
-    assert _state(hass, entity("sensor", "state")) == STATE_UNAVAILABLE
-    assert _state(hass, entity("select", "mode")) == STATE_UNAVAILABLE
+    assert state_of(hass, entity("sensor", "state")) == STATE_UNAVAILABLE
+    assert state_of(hass, entity("select", "mode")) == STATE_UNAVAILABLE
     assert charger_of(loaded_entry).status is None  # type: ignore[union-attr]
     await simulator.http_online()
     simulator.plug_in()
     simulator.advance(1)
     await poll(hass)
-    assert _state(hass, entity("sensor", "state")) == "connected"
-    assert _state(hass, entity("binary_sensor", "vehicle_connected")) == "on"
+    assert state_of(hass, entity("sensor", "state")) == "connected"
+    assert state_of(hass, entity("binary_sensor", "vehicle_connected")) == "on"
 
 
 @pytest.mark.parametrize(
@@ -287,11 +280,11 @@ async def test_malformed_answers_make_entities_unavailable(
     """Broken documents never show as numbers, and the next good poll recovers."""
     simulator.fault = fault
     await poll(hass)
-    assert _state(hass, entity("sensor", "charge_current")) == STATE_UNAVAILABLE
+    assert state_of(hass, entity("sensor", "charge_current")) == STATE_UNAVAILABLE
     assert loaded_entry.runtime_data.coordinator.last_error
     simulator.fault = None
     await poll(hass)
-    assert _state(hass, entity("sensor", "charge_current")) == "0.0"
+    assert state_of(hass, entity("sensor", "charge_current")) == "0.0"
 
 
 async def test_wrong_types_give_unknown(
@@ -300,7 +293,7 @@ async def test_wrong_types_give_unknown(
     """Every value as the wrong type: the document is not a SmartEVSE's, nothing wrong shows."""
     simulator.fault = Fault.WRONG_TYPES
     await poll(hass)
-    value = _state(hass, entity("sensor", "charge_current"))
+    value = state_of(hass, entity("sensor", "charge_current"))
     assert value in (STATE_UNAVAILABLE, STATE_UNKNOWN)
 
 
@@ -309,9 +302,7 @@ async def test_setup_retries_when_the_charger_is_away(
 ) -> None:
     """Not ready at start: retried, then loaded."""
     await simulator.http_offline()
-    config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, config_entry)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     await simulator.http_online()
     await hass.config_entries.async_reload(config_entry.entry_id)
@@ -327,14 +318,14 @@ async def test_busy_charger_backs_off_then_recovers(
     coordinator.driver._busy_delay = 0.01  # (the driver's own retries, in real time)
     simulator.http.max_gets_per_s = 0  # every GET is "Server busy"
     await poll(hass, 5)
-    assert _state(hass, entity("sensor", "state")) == "ready"
+    assert state_of(hass, entity("sensor", "state")) == "ready"
     assert coordinator.update_interval.total_seconds() == 10
     await poll(hass, 10)
-    assert _state(hass, entity("sensor", "state")) == "ready"
+    assert state_of(hass, entity("sensor", "state")) == "ready"
     assert coordinator.update_interval.total_seconds() == 20
     await poll(hass, 20)
-    assert _state(hass, entity("sensor", "state")) == STATE_UNAVAILABLE
+    assert state_of(hass, entity("sensor", "state")) == STATE_UNAVAILABLE
     simulator.http.max_gets_per_s = 4
     await poll(hass, 40)
-    assert _state(hass, entity("sensor", "state")) == "ready"
+    assert state_of(hass, entity("sensor", "state")) == "ready"
     assert coordinator.update_interval.total_seconds() == 5

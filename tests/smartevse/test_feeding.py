@@ -31,6 +31,7 @@ from custom_components.gridmate.kinds import mains_feed_of
 from simulator.smart_connect import SmartConnectSimulator
 from simulator.smartevse import SmartEvseSimulator
 from tests.conftest import Broker, mqtt_settled
+from tests.helpers import async_add_and_set_up
 from tests.smart_connect.conftest import entry_data as smart_connect_data
 
 from .conftest import entity, entry_data, poll
@@ -64,9 +65,7 @@ async def smart_connect_entry(
         unique_id=smart_connect.serial,
         data=smart_connect_data(smart_connect),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     return entry
 
 
@@ -78,9 +77,7 @@ async def _load(hass: HomeAssistant, sim: SmartEvseSimulator, **options: Any) ->
         data=entry_data(sim),
         options={CONF_MAINS_MAX_AGE: 15, **options},
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     return entry
 
 
@@ -319,9 +316,7 @@ async def test_feeding_over_mqtt(
                 CONF_MAINS_L3: SENSORS[2],
             },
         )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        await hass.async_block_till_done()
+        assert await async_add_and_set_up(hass, entry)
         await mqtt_settled(hass)
         await poll(hass, 2)
         assert sim.mqtt is not None

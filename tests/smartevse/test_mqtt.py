@@ -20,6 +20,7 @@ from custom_components.gridmate.charger.smartevse.const import CONF_MQTT_PREFIX
 from custom_components.gridmate.const import DOMAIN
 from simulator.smartevse import SmartEvseSimulator, Variant
 from tests.conftest import Broker, mqtt_settled
+from tests.helpers import async_add_and_set_up, async_open_form
 
 from .conftest import entity, entry_data, poll
 
@@ -60,9 +61,7 @@ async def mqtt_entry(
         unique_id="smartevse_51446",
         data=entry_data(mqtt_simulator, **{CONF_MQTT_PREFIX: PREFIX}),
     )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    assert await async_add_and_set_up(hass, entry)
     await mqtt_settled(hass)
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
@@ -226,9 +225,7 @@ async def test_setup_waits_for_the_mqtt_integration(
         unique_id="smartevse_51446",
         data=entry_data(simulator, **{CONF_MQTT_PREFIX: PREFIX}),
     )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await async_add_and_set_up(hass, entry)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert entry.reason is not None
     assert "MQTT integration is not available" in entry.reason
@@ -238,20 +235,13 @@ async def test_config_flow_with_mqtt_prefix(
     hass: HomeAssistant, mqtt_broker_entry: MockConfigEntry, mqtt_simulator: SmartEvseSimulator
 ) -> None:
     """With MQTT set up, the prefix is checked against the charger's own."""
-    from homeassistant.config_entries import SOURCE_USER
     from homeassistant.const import CONF_HOST
     from homeassistant.data_entry_flow import FlowResultType
 
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "charger"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "smartevse"}
-    )
+    flow_id = await async_open_form(hass, "charger", "smartevse")
     form: dict[str, Any] = {CONF_HOST: f"127.0.0.1:{mqtt_simulator.port}"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**form, CONF_MQTT_PREFIX: "SmartEVSE-999"}
+        flow_id, {**form, CONF_MQTT_PREFIX: "SmartEVSE-999"}
     )
     assert result["errors"] == {CONF_MQTT_PREFIX: "smartevse_prefix_mismatch"}
     assert result["description_placeholders"] == {"charger_prefix": PREFIX}

@@ -27,8 +27,6 @@ from homeassistant.helpers.selector import (
     NumberSelectorConfig,
     NumberSelectorMode,
     SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
 )
@@ -196,8 +194,8 @@ def _tcp_fields() -> dict[vol.Marker, Any]:
 
 def _rtu_fields(ports: list[SelectOptionDict]) -> dict[vol.Marker, Any]:
     return {
-        vol.Required(CONF_SERIAL_PORT): SelectSelector(
-            SelectSelectorConfig(options=ports, custom_value=True, mode=SelectSelectorMode.DROPDOWN)
+        vol.Required(CONF_SERIAL_PORT): choice_selector(
+            ports, mode=SelectSelectorMode.DROPDOWN, custom_value=True
         ),
         vol.Required(CONF_BAUDRATE): choice_selector(
             [str(b) for b in BAUDRATES], mode=SelectSelectorMode.DROPDOWN

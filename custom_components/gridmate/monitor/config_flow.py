@@ -24,8 +24,6 @@ from homeassistant.helpers.selector import (
     NumberSelectorConfig,
     NumberSelectorMode,
     SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
 )
@@ -42,7 +40,7 @@ from ..devices.infinity.schema import (
     split_config_topic,
     topic,
 )
-from ..flow_fields import enum_selector, whole_number_field
+from ..flow_fields import choice_selector, enum_selector, whole_number_field
 from . import const as c
 from .const import (
     CONF_ALWAYS_ON_HOURS,
@@ -116,15 +114,13 @@ def _clean_prefix(value: str) -> str | None:
 
 def _schema(found: dict[str, GatewayConfig]) -> vol.Schema:
     if found:
-        location: Any = SelectSelector(
-            SelectSelectorConfig(
-                options=[
-                    SelectOptionDict(value=uuid, label=f"{monitor_title(config)} ({uuid})")
-                    for uuid, config in sorted(found.items())
-                ],
-                custom_value=True,
-                mode=SelectSelectorMode.DROPDOWN,
-            )
+        location: Any = choice_selector(
+            [
+                SelectOptionDict(value=uuid, label=f"{monitor_title(config)} ({uuid})")
+                for uuid, config in sorted(found.items())
+            ],
+            mode=SelectSelectorMode.DROPDOWN,
+            custom_value=True,
         )
     else:
         location = TextSelector()
@@ -323,17 +319,15 @@ class MonitorOptionsFlow(OptionsFlowWithReload):
             )
         }
         if inputs:
-            fields[vol.Optional(CONF_INPUT, default=NO_INPUT)] = SelectSelector(
-                SelectSelectorConfig(
-                    options=[
-                        SelectOptionDict(value=NO_INPUT, label="-"),
-                        *(
-                            SelectOptionDict(value=key, label=label)
-                            for key, (label, _) in sorted(inputs.items())
-                        ),
-                    ],
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
+            fields[vol.Optional(CONF_INPUT, default=NO_INPUT)] = choice_selector(
+                [
+                    SelectOptionDict(value=NO_INPUT, label="-"),
+                    *(
+                        SelectOptionDict(value=key, label=label)
+                        for key, (label, _) in sorted(inputs.items())
+                    ),
+                ],
+                mode=SelectSelectorMode.DROPDOWN,
             )
         return self.async_show_form(
             step_id="monitor",

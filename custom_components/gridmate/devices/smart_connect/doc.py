@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-import re
 import sys
 
+from ..doc_sections import replace_sections
 from .mqtt import COUNTER_FIELDS, MQTT_FIELDS, MQTT_ONLY_KEYS
 from .registers import Quantity
 from .telegram import GAS_FIELD_OBIS, TELEGRAM_FIELDS, TelegramValue
@@ -84,17 +84,7 @@ TABLES: dict[str, Callable[[], str]] = {
 
 def render(text: str) -> str:
     """Replace every marked table in ``text``."""
-    for name, build in TABLES.items():
-        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
-        if not pattern.search(text):
-            raise ValueError(f"no {name} markers")
-        table = build()
-
-        def replace(match: re.Match[str], table: str = table) -> str:
-            return f"{match.group(1)}{table}\n{match.group(2)}"
-
-        text = pattern.sub(replace, text)
-    return text
+    return replace_sections(text, TABLES, document="docs/smart_connect.md")
 
 
 def main(argv: list[str]) -> int:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-import re
 import sys
 
+from ...doc_sections import replace_sections, table_cell
 from .infinergi import CONNECTOR_STATES, INFINERGI_ERRORS, INFINERGI_MODELS, ErrorCategory
 
 DOC = Path(__file__).resolve().parents[5] / "docs" / "ocpp.md"
@@ -23,10 +23,6 @@ _CATEGORY = {
 }
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def errors_table() -> str:
     """The manual's error codes with cause and what to do."""
     lines = [
@@ -34,8 +30,8 @@ def errors_table() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     lines += [
-        f"| {e.code} | {_cell(e.title)} | {_CATEGORY[e.category]} | {_cell(e.cause)} "
-        f"| {_cell(e.recovery)} |"
+        f"| {e.code} | {table_cell(e.title)} | {_CATEGORY[e.category]} | {table_cell(e.cause)} "
+        f"| {table_cell(e.recovery)} |"
         for e in INFINERGI_ERRORS
     ]
     return "\n".join(lines)
@@ -49,7 +45,7 @@ def states_table() -> str:
     ]
     plugged = {True: "yes", False: "no", None: "unknown"}
     lines += [
-        f"| `{s.status}` | {_cell(s.label)} | {plugged[s.vehicle_connected]} |"
+        f"| `{s.status}` | {table_cell(s.label)} | {plugged[s.vehicle_connected]} |"
         for s in CONNECTOR_STATES
     ]
     return "\n".join(lines)
@@ -75,20 +71,7 @@ SECTIONS = {"errors": errors_table, "states": states_table, "models": models_tab
 
 def render(text: str) -> str:
     """`text` with every generated section replaced by its current table."""
-    for name, build in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
-        match = pattern.search(text)
-        if match is None:
-            raise ValueError(f"docs/ocpp.md has no {name} section")
-        text = (
-            text[: match.start()]
-            + match.group(1)
-            + build()
-            + "\n"
-            + match.group(2)
-            + (text[match.end() :])
-        )
-    return text
+    return replace_sections(text, SECTIONS, document="docs/ocpp.md")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-import re
 import sys
 
+from ...doc_sections import replace_sections
 from .protocol import (
     C2_INDEX,
     C2_NAMES,
@@ -124,14 +124,7 @@ TABLES: dict[str, Callable[[], str]] = {
 
 def render(text: str) -> str:
     """Replace every marked table in `text`."""
-    for name, build in TABLES.items():
-        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n).*?(<!-- END {name} -->)", re.DOTALL)
-        match = pattern.search(text)
-        if match is None:
-            raise ValueError(f"docs/smartevse.md has no {name} markers")
-        table = f"{match.group(1)}{build()}\n{match.group(2)}"
-        text = text[: match.start()] + table + text[match.end() :]
-    return text
+    return replace_sections(text, TABLES, document="docs/smartevse.md")
 
 
 def main() -> int:
