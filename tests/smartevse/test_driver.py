@@ -161,6 +161,30 @@ async def test_set_current_limit_never_exceeds_max(
     assert simulator.override_current == 16
 
 
+async def test_a_cut_right_after_a_raise_is_sent(
+    simulator: SmartEvseSimulator, driver: SmartEvse
+) -> None:
+    """Commands compare with what was last sent, not with the last poll (safety).
+
+    The poll says 10 A; we raise to 16 A and cut back to 10 A before the next poll. The cut
+    must reach the charger, and so must a stop right after a resume.
+    """
+    simulator.plug_in()
+    simulator.advance(3)
+    await driver.set_current_limit(10)
+    await driver.refresh()
+    await driver.set_current_limit(16)
+    assert simulator.override_current == 16
+    await driver.set_current_limit(10)  # no poll in between
+    assert simulator.override_current == 10
+    await driver.stop()
+    await driver.refresh()
+    await driver.start()
+    assert simulator.mode != "pause"
+    await driver.stop()  # no poll in between
+    assert simulator.mode == "pause"
+
+
 async def test_limit_below_min_pauses_and_a_limit_resumes(
     simulator: SmartEvseSimulator, driver: SmartEvse
 ) -> None:

@@ -422,12 +422,22 @@ class SmartEvse:
     def _known(self) -> SmartEvseState:
         return self._state or SmartEvseState()
 
+    def _remember(self, **applied: Any) -> None:
+        """Record what a command just set, so the next command compares with it.
+
+        Without this a cut back right after a raise (or a stop right after a resume) would be
+        compared with the state of the last poll, seen as "already in force" and dropped.
+        """
+        if self._state is not None:
+            self._state = replace(self._state, **applied)
+
     async def set_mode(self, mode: Mode) -> None:
         """Switch to Off, Normal, Solar, Smart or Pause."""
         spec = MODE_SPECS[Mode(mode)]
         if mode in _REGIMES:
             self._resume_mode = mode
         await self._apply(SETTINGS["mode"], str(spec.rest_id), spec.mqtt)
+        self._remember(mode=Mode(mode))
 
     async def set_override_current(self, amps: float) -> None:
         """Fix the charge current (A, 0.1 A steps); 0 removes the override.
@@ -439,6 +449,7 @@ class SmartEvse:
         deci = round(amps * 10)
         if deci == 0:
             await self._apply(SETTINGS["disable_override_current"], "1", "0")
+            self._remember(override_current=0.0)
             return
         state = self._known()
         regime = state.regime or (state.mode if state.mode in _REGIMES else None)
@@ -453,6 +464,7 @@ class SmartEvse:
                 f"{amps} A is outside the charger's {low:g}-{high:g} A", reason="out_of_range"
             )
         await self._apply(SETTINGS["override_current"], str(deci), str(deci))
+        self._remember(override_current=deci / 10)
 
     async def set_c2(self, mode: C2Mode) -> None:
         """How the second contactor switches phases."""
